@@ -1,0 +1,68 @@
+using DeepImagine.Contracts.V1;
+using DeepImagine.Storage;
+using DeepImagine.Trials;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace DeepImagine.PairMiner.Api;
+
+/// <summary>Response to an accepted submission: the record id to poll and the correlation id of its messages.</summary>
+public sealed record TrialAccepted(string RecordId, Guid CorrelationId, string Location);
+
+/// <summary>A stored trial as the API returns it.</summary>
+public sealed record TrialResource(string TrialId, string Source, string SourceRecordId, int Version, string ContentHash, DateTimeOffset StoredAt, Trial Trial);
+
+public static class TrialEndpoints
+{
+    public static IEndpointRouteBuilder MapTrialEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var trials = routes.MapGroup("/api/trials").WithTags("Trials");
+
+        trials.MapPost("/", SubmitAsync)
+            .WithName("SubmitTrial")
+            .WithSummary("Submit a ClinicalTrials.gov API v2 study (JSON) for ingestion")
+            .Accepts<object>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        trials.MapGet("/{id}", GetAsync)
+            .WithName("GetTrial")
+            .WithSummary("The newest stored version of a trial, by NCT id or source record id")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return routes;
+    }
+
+    private static async Task<Results<Accepted<TrialAccepted>, ProblemHttpResult>> SubmitAsync(HttpRequest request, IPublishEndpoint publisher, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(request.Body);
+        var json = await reader.ReadToEndAsync(cancellationToken);
+        var recordId = SourceFiles.V2NctId(json) ?? "(no id)";
+        try
+        {
+            // The whole record is read once here so a broken one is answered now, not only in the _error queue.
+            TrialRecordParser.Parse(SourceFiles.V2Record(json, recordId));
+        }
+        catch (TrialValidationException ex)
+        {
+            return TypedResults.Problem(
+                title: "The study record is not valid",
+                detail: ex.Message,
+                statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["recordId"] = ex.RecordId, ["field"] = ex.Field });
+        }
+
+        var correlationId = NewId.NextGuid();
+        await publisher.Publish(new TrialPublished(SourceRecord.CtgovV2Source, recordId, RecordFormat.CtgovV2Json, json, correlationId), cancellationToken);
+        var location = $"/api/trials/{Uri.EscapeDataString(recordId)}";
+        return TypedResults.Accepted(location, new TrialAccepted(recordId, correlationId, location));
+    }
+
+    private static async Task<Results<Ok<TrialResource>, ProblemHttpResult>> GetAsync([FromRoute] string id, TrialRepository repository, CancellationToken cancellationToken)
+    {
+        var stored = await repository.GetLatestAsync(id, cancellationToken);
+        if (stored is null)
+            return TypedResults.Problem(title: "Trial not found", detail: $"no stored trial has id '{id}'", statusCode: StatusCodes.Status404NotFound);
+        var t = stored.Trial;
+        return TypedResults.Ok(new TrialResource(t.TrialId, t.Source, t.SourceRecordId, stored.Version, stored.ContentHash, stored.StoredAt, t));
+    }
+}

@@ -1,0 +1,36 @@
+using DeepImagine.PairMiner.Api;
+using DeepImagine.PairMiner.Ingestion;
+using DeepImagine.ServiceDefaults;
+using DeepImagine.Storage;
+
+namespace DeepImagine.PairMiner;
+
+/// <summary>All of pair-miner's wiring: storage, the bus with its consumers, the trials HTTP API.</summary>
+public static class ApplicationServiceExtensions
+{
+    public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddDeepImagineStorage(builder.Configuration);
+        builder.Services.AddHealthChecks().AddNpgSql(builder.Configuration.GetDeepImagineConnectionString(), name: "postgresql");
+        builder.AddMessageBus(bus => bus.AddConsumer<TrialPublishedConsumer>(typeof(TrialPublishedConsumerDefinition)));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("trials");
+        return builder;
+    }
+
+    /// <summary>pair-miner owns the trials schema, so it applies the migrations before it consumes anything.</summary>
+    public static WebApplication MigrateDatabase(this WebApplication app)
+    {
+        DatabaseMigrator.Migrate(app.Configuration.GetDeepImagineConnectionString(), app.Logger);
+        return app;
+    }
+
+    public static WebApplication MapApplicationEndpoints(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapTrialEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,57 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace DeepImagine.ServiceDefaults;
+
+/// <summary>RabbitMQ connection settings, section <c>RabbitMq</c> (env <c>RabbitMq__Host</c>, …). Defaults match infra/local.</summary>
+public sealed class RabbitMqOptions
+{
+    public const string SectionName = "RabbitMq";
+    public string Host { get; set; } = "127.0.0.1";
+    public ushort Port { get; set; } = 5672;
+    public string VirtualHost { get; set; } = "deepimagine";
+    public string Username { get; set; } = "deepimagine";
+    public string Password { get; set; } = "deepimagine";
+    /// <summary>Messages fetched ahead per consumer endpoint.</summary>
+    public ushort PrefetchCount { get; set; } = 32;
+}
+
+public static class MessageBusExtensions
+{
+    /// <summary>
+    /// MassTransit over RabbitMQ from configuration. Consumers registered by <paramref name="configureConsumers"/> get
+    /// their endpoints (kebab-case queue names) with the retry set in their definitions; a message that still fails
+    /// moves to the queue's <c>_error</c> queue with the exception in its headers, so nothing is dropped.
+    /// </summary>
+    public static TBuilder AddMessageBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configureConsumers = null)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var options = builder.Configuration.GetSection(RabbitMqOptions.SectionName).Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configureConsumers?.Invoke(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(options.Host, options.Port, options.VirtualHost, h =>
+                {
+                    h.Username(options.Username);
+                    h.Password(options.Password);
+                });
+                rabbit.PrefetchCount = options.PrefetchCount;
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        // Services start consuming only when the bus is up, and stop cleanly.
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        return builder;
+    }
+}

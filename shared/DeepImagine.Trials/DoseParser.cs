@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace DeepImagine.Trials;
+
+/// <summary>
+/// Reads a dose (amount, unit, frequency, route) from free text such as an arm label ("Avanafil 100 mg"),
+/// an arm description or an intervention description. Only what the text states is returned.
+/// </summary>
+public static partial class DoseParser
+{
+    /// <summary>
+    /// Finds the dose of <paramref name="interventionName"/> in the texts, best source first. The amount comes
+    /// from the first text that states one (preferring the amount written right after the intervention's name);
+    /// frequency and route from the first text that states each. Returns null when no text says anything of a dose.
+    /// </summary>
+    public static Dose? Find(string interventionName, params string?[] texts)
+    {
+        double? amount = null;
+        string? unit = null, frequency = null, route = null, source = null;
+        foreach (var text in texts)
+        {
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            if (amount is null && FindAmount(interventionName, text) is { } found)
+            {
+                (amount, unit) = found;
+                source = text;
+            }
+            frequency ??= FindFrequency(text);
+            route ??= FindRoute(text);
+        }
+        if (amount is null && frequency is null && route is null) return null;
+        var statedIn = source ?? texts.First(t => !string.IsNullOrWhiteSpace(t))!;
+        return new Dose(amount, unit, frequency, route, Shorten(statedIn.Trim()));
+    }
+
+    /// <summary>The first amount with a unit in the text; the one right after the intervention's name when named.</summary>
+    internal static (double Amount, string Unit)? FindAmount(string interventionName, string text)
+    {
+        if (!string.IsNullOrWhiteSpace(interventionName))
+        {
+            var at = text.IndexOf(interventionName.Trim(), StringComparison.OrdinalIgnoreCase);
+            if (at >= 0)
+            {
+                var after = text[(at + interventionName.Trim().Length)..];
+                var near = AmountPattern().Match(after);
+                // Only an amount close to the name belongs to it ("Drug A 10 mg + Drug B 5 mg").
+                if (near.Success && near.Index <= 30) return ToAmount(near);
+            }
+        }
+        var first = AmountPattern().Match(text);
+        return first.Success ? ToAmount(first) : null;
+    }
+
+    internal static string? FindFrequency(string text)
+    {
+        var m = FrequencyPattern().Match(text);
+        if (!m.Success) return null;
+        var f = m.Value.ToLowerInvariant().Replace(".", "", StringComparison.Ordinal).Trim();
+        return f switch
+        {
+            "qd" or "od" or "once daily" or "once a day" or "daily" or "once per day" or "/day" or "per day" or "a day" or "each day" or "every day" => "once daily",
+            "bid" or "twice daily" or "twice a day" or "two times daily" or "two times a day" or "every 12 hours" or "q12h" => "twice daily",
+            "tid" or "three times daily" or "three times a day" or "every 8 hours" or "q8h" => "three times daily",
+            "qid" or "four times daily" or "four times a day" or "every 6 hours" or "q6h" => "four times daily",
+            "qw" or "weekly" or "once weekly" or "once a week" or "every week" => "once weekly",
+            "q2w" or "every 2 weeks" or "every two weeks" or "biweekly" => "every 2 weeks",
+            "q4w" or "every 4 weeks" or "every four weeks" or "monthly" or "once monthly" or "once a month" => "every 4 weeks",
+            "qhs" or "at bedtime" => "at bedtime",
+            "prn" or "as needed" => "as needed",
+            "single dose" or "once" => "single dose",
+            _ => f,
+        };
+    }
+
+    internal static string? FindRoute(string text)
+    {
+        var m = RoutePattern().Match(text);
+        if (!m.Success) return null;
+        var r = m.Value.ToLowerInvariant();
+        return r switch
+        {
+            _ when r.StartsWith("oral", StringComparison.Ordinal) || r is "po" || r.StartsWith("by mouth", StringComparison.Ordinal) => "oral",
+            _ when r.StartsWith("intraven", StringComparison.Ordinal) || r is "iv" => "intravenous",
+            _ when r.StartsWith("subcut", StringComparison.Ordinal) || r is "sc" or "sq" or "s.c." => "subcutaneous",
+            _ when r.StartsWith("intramusc", StringComparison.Ordinal) || r is "im" => "intramuscular",
+            _ when r.StartsWith("topical", StringComparison.Ordinal) => "topical",
+            _ when r.StartsWith("inhal", StringComparison.Ordinal) => "inhaled",
+            _ when r.StartsWith("intranasal", StringComparison.Ordinal) || r.StartsWith("nasal", StringComparison.Ordinal) => "intranasal",
+            _ when r.StartsWith("transderm", StringComparison.Ordinal) => "transdermal",
+            _ when r.StartsWith("sublingual", StringComparison.Ordinal) => "sublingual",
+            _ when r.StartsWith("intravitreal", StringComparison.Ordinal) => "intravitreal",
+            _ when r.StartsWith("intravesical", StringComparison.Ordinal) => "intravesical",
+            _ when r.StartsWith("rectal", StringComparison.Ordinal) => "rectal",
+            _ when r.StartsWith("vaginal", StringComparison.Ordinal) || r.StartsWith("intravaginal", StringComparison.Ordinal) => "vaginal",
+            _ when r.StartsWith("ophthalm", StringComparison.Ordinal) => "ophthalmic",
+            _ => r,
+        };
+    }
+
+    private static (double, string) ToAmount(Match m)
+    {
+        var number = m.Groups["amount"].Value.Replace(",", "", StringComparison.Ordinal);
+        var unit = m.Groups["unit"].Value.ToLowerInvariant() switch
+        {
+            "µg" or "ug" or "mcg" or "μg" => "mcg",
+            "µg/kg" or "ug/kg" or "mcg/kg" or "μg/kg" => "mcg/kg",
+            "mg/m2" or "mg/m²" => "mg/m2",
+            "iu" => "IU",
+            "u" or "unit" or "units" => "units",
+            "ml" => "mL",
+            var u => u,
+        };
+        return (double.Parse(number, NumberStyles.Float, CultureInfo.InvariantCulture), unit);
+    }
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200];
+
+    [GeneratedRegex(
+        @"(?<![\w.])(?<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s?(?<unit>mg/kg|mg/m2|mg/m²|mcg/kg|µg/kg|μg/kg|ug/kg|mg|mcg|µg|μg|ug|ng|g|IU|iu|units?|U|mL|ml|mmol|mEq|%)(?![\w/])",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex AmountPattern();
+
+    [GeneratedRegex(
+        @"\b(?:once daily|once a day|once per day|twice daily|twice a day|two times (?:daily|a day)|three times (?:daily|a day)|four times (?:daily|a day)|every (?:\d+|two|four) (?:hours|weeks)|every (?:day|week)|once (?:weekly|a week|monthly|a month)|weekly|biweekly|monthly|daily|per day|each day|at bedtime|as needed|single dose|q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?|q12h|q8h|q6h|qw|q2w|q4w|qhs|prn|od)\b|/day\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex FrequencyPattern();
+
+    [GeneratedRegex(
+        @"\b(?:orally|oral|by mouth|intravenous(?:ly)?|subcutaneous(?:ly)?|intramuscular(?:ly)?|topical(?:ly)?|inhal(?:ed|ation)|intranasal(?:ly)?|nasal|transdermal(?:ly)?|sublingual(?:ly)?|intravitreal(?:ly)?|intravesical(?:ly)?|rectal(?:ly)?|intravaginal(?:ly)?|vaginal(?:ly)?|ophthalmic|PO|IV|SC|SQ|IM)\b",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex RoutePattern();
+}

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Diagnostics;
+using DeepImagine.Contracts.V1;
+using DeepImagine.Storage;
+using DeepImagine.Trials;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace DeepImagine.Cli;
+
+internal static class CliCommands
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("DeepImagine: import trials, run migrations, inspect the store, run benchmarks.");
+        root.Subcommands.Add(ImportCommand());
+        root.Subcommands.Add(MigrateCommand());
+        root.Subcommands.Add(StatsCommand());
+        root.Subcommands.Add(BenchCommand());
+        return root;
+    }
+
+    private static Command ImportCommand()
+    {
+        var paths = new Argument<string[]>("paths") { Description = "files or folders (.jsonl.gz, .jsonl, .json, .xml, .csv)", Arity = ArgumentArity.OneOrMore };
+        var dryRun = new Option<bool>("--dry-run") { Description = "parse every record without publishing; prints parsed=, with_results=, rejected=" };
+        var wait = new Option<bool>("--wait") { Description = "after publishing, wait until every record is stored or rejected" };
+        var timeout = new Option<int>("--timeout") { Description = "seconds to wait with --wait", DefaultValueFactory = _ => 300 };
+        var command = new Command("import", "Publish every trial record found in the files and folders as TrialPublished.") { paths, dryRun, wait, timeout };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var inputs = result.GetValue(paths)!;
+            return result.GetValue(dryRun)
+                ? DryRun(inputs)
+                : await PublishAsync(inputs, result.GetValue(wait), TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken);
+        });
+        return command;
+    }
+
+    private static int DryRun(string[] inputs)
+    {
+        int parsed = 0, withResults = 0, rejected = 0;
+        foreach (var record in SourceFiles.Read(inputs))
+        {
+            try
+            {
+                var trial = TrialRecordParser.Parse(record);
+                parsed++;
+                if (trial.ResultsPosted) withResults++;
+            }
+            catch (TrialValidationException ex)
+            {
+                rejected++;
+                Console.Error.WriteLine($"rejected: {ex.Message}");
+            }
+        }
+        Console.WriteLine($"parsed={parsed} with_results={withResults} rejected={rejected}");
+        return 0;
+    }
+
+    private static async Task<int> PublishAsync(string[] inputs, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var records = SourceFiles.Read(inputs).ToList();
+        using var host = CliHost.Create(withBus: true);
+        await host.StartAsync(cancellationToken);
+        var correlationId = NewId.NextGuid();
+        await using var counter = wait ? await EventCounter.StartAsync(host.Bus(), correlationId) : null;
+        var bus = host.Bus();
+        await AnsiConsole.Progress().AutoClear(false).StartAsync(async progress =>
+        {
+            var publishing = progress.AddTask("publishing", maxValue: records.Count);
+            foreach (var chunk in records.Chunk(64))
+            {
+                await Task.WhenAll(chunk.Select(r => bus.Publish(r.ToMessage(correlationId), cancellationToken)));
+                publishing.Increment(chunk.Length);
+            }
+            if (counter is not null)
+            {
+                var storing = progress.AddTask("stored or rejected", maxValue: records.Count);
+                var distinct = records.Select(r => (r.SourceName, r.RecordId)).Distinct().Count();
+                storing.MaxValue = distinct;
+                if (!await counter.WaitForAsync(distinct, timeout, done => storing.Value = done, cancellationToken))
+                    throw new TimeoutException($"only {counter.Done} of {distinct} records were stored or rejected within {timeout.TotalSeconds:0} s");
+            }
+        });
+        Console.WriteLine($"published={records.Count} correlation_id={correlationId}");
+        if (counter is not null)
+        {
+            foreach (var r in counter.Rejected) Console.Error.WriteLine($"rejected: record '{r.SourceRecordId}', field '{r.Field}': {r.Reason}");
+            Console.WriteLine($"stored={counter.Stored} new_versions={counter.NewVersions} rejected={counter.Rejected.Count}");
+        }
+        await host.StopAsync(CancellationToken.None);
+        return 0;
+    }
+
+    private static Command MigrateCommand()
+    {
+        var command = new Command("migrate", "Apply the database migrations (DbUp).");
+        command.SetAction(_ =>
+        {
+            using var host = CliHost.Create(withBus: false);
+            DatabaseMigrator.Migrate(host.Configuration().GetDeepImagineConnectionString());
+            Console.WriteLine("migrations applied");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StatsCommand()
+    {
+        var command = new Command("stats", "Counts of stored trials (latest versions) by source.");
+        command.SetAction(async (_, cancellationToken) =>
+        {
+            using var host = CliHost.Create(withBus: false);
+            var repository = host.Services.GetRequiredService<TrialRepository>();
+            long total = 0;
+            foreach (var (source, records, withResults) in await repository.CountBySourceAsync(cancellationToken))
+            {
+                Console.WriteLine($"trials {source} {records} with_results={withResults}");
+                total += records;
+            }
+            Console.WriteLine($"trials_stored={total}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BenchCommand()
+    {
+        var bench = new Command("bench", "Benchmarks against the running services.");
+        var sizes = new Option<int[]>("--sizes") { Description = "record counts", DefaultValueFactory = _ => [1000, 10000], AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string>("--data") { Description = "v2 studies to vary", DefaultValueFactory = _ => "data/ctgov-v2-json/studies.jsonl.gz" };
+        var report = new Option<string?>("--report") { Description = "markdown file whose ingest section is rewritten with the results" };
+        var ingest = new Command("ingest", "Records end-to-end through the broker into PostgreSQL, in trials/s.") { sizes, data, report };
+        ingest.SetAction(async (result, cancellationToken) =>
+            await IngestBenchmark.RunAsync(result.GetValue(sizes)!, result.GetValue(data)!, result.GetValue(report), cancellationToken));
+        bench.Subcommands.Add(ingest);
+        return bench;
+    }
+}

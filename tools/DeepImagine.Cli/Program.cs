@@ -1,0 +1,3 @@
+using DeepImagine.Cli;
+
+return await CliCommands.Build().Parse(args).InvokeAsync();
