@@ -156,7 +156,7 @@ public static class CtgovLegacyXmlReader
             var valueMeasures = new List<XElement>();
             foreach (var measure in measures)
             {
-                if (valueMeasures.Count == 0 && measures.Count > 1 && IsParticipantCount(measure))
+                if (ReferenceEquals(measure, measures[0]) && measures.Count > 1 && IsParticipantCount(measure))
                 {
                     foreach (var m in measure.Descendants("measurement"))
                     {
@@ -257,7 +257,7 @@ public static class CtgovLegacyXmlReader
     }
 
     private static bool IsParticipantCount(XElement measure) =>
-        (measure.Value("title") ?? "").StartsWith("Number of Participants", StringComparison.OrdinalIgnoreCase)
+        string.Equals(measure.Value("title"), "Number of Participants", StringComparison.OrdinalIgnoreCase)
         && string.Equals(measure.Value("units"), "participants", StringComparison.OrdinalIgnoreCase);
 
     private static string? Value(this XElement e, string child)

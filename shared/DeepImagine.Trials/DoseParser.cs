@@ -56,14 +56,14 @@ public static partial class DoseParser
     {
         var m = FrequencyPattern().Match(text);
         if (!m.Success) return null;
-        var f = m.Value.ToLowerInvariant().Replace(".", "", StringComparison.Ordinal).Trim();
+        var f = m.Value.ToLowerInvariant().Replace(".", "", StringComparison.Ordinal).Replace('-', ' ').Trim();
         return f switch
         {
             "qd" or "od" or "once daily" or "once a day" or "daily" or "once per day" or "/day" or "per day" or "a day" or "each day" or "every day" => "once daily",
             "bid" or "twice daily" or "twice a day" or "two times daily" or "two times a day" or "every 12 hours" or "q12h" => "twice daily",
             "tid" or "three times daily" or "three times a day" or "every 8 hours" or "q8h" => "three times daily",
             "qid" or "four times daily" or "four times a day" or "every 6 hours" or "q6h" => "four times daily",
-            "qw" or "weekly" or "once weekly" or "once a week" or "every week" => "once weekly",
+            "qw" or "weekly" or "/week" or "/wk" or "once weekly" or "once a week" or "every week" => "once weekly",
             "q2w" or "every 2 weeks" or "every two weeks" or "biweekly" => "every 2 weeks",
             "q4w" or "every 4 weeks" or "every four weeks" or "monthly" or "once monthly" or "once a month" => "every 4 weeks",
             "qhs" or "at bedtime" => "at bedtime",
@@ -117,12 +117,12 @@ public static partial class DoseParser
     private static string Shorten(string text) => text.Length <= 200 ? text : text[..200];
 
     [GeneratedRegex(
-        @"(?<![\w.])(?<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s?(?<unit>mg/kg|mg/m2|mg/m²|mcg/kg|µg/kg|μg/kg|ug/kg|mg|mcg|µg|μg|ug|ng|g|IU|iu|units?|U|mL|ml|mmol|mEq|%)(?![\w/])",
+        @"(?<![\w.])(?<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s?(?<unit>mg/kg|mg/m2|mg/m²|mcg/kg|µg/kg|μg/kg|ug/kg|mg|mcg|µg|μg|ug|ng|g|IU|iu|units?|U|mL|ml|mmol|mEq|%)(?!\w)(?!/(?!(?i:day|d|week|wk|month)\b))",
         RegexOptions.CultureInvariant)]
     private static partial Regex AmountPattern();
 
     [GeneratedRegex(
-        @"\b(?:once daily|once a day|once per day|twice daily|twice a day|two times (?:daily|a day)|three times (?:daily|a day)|four times (?:daily|a day)|every (?:\d+|two|four) (?:hours|weeks)|every (?:day|week)|once (?:weekly|a week|monthly|a month)|weekly|biweekly|monthly|daily|per day|each day|at bedtime|as needed|single dose|q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?|q12h|q8h|q6h|qw|q2w|q4w|qhs|prn|od)\b|/day\b",
+        @"\b(?:once[ -]daily|once a day|once per day|twice daily|twice a day|two times (?:daily|a day)|three times (?:daily|a day)|four times (?:daily|a day)|every (?:\d+|two|four) (?:hours|weeks)|every (?:day|week)|once[ -](?:weekly|a week|monthly|a month)|weekly|biweekly|monthly|daily|per day|each day|at bedtime|as needed|single dose|q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?|q12h|q8h|q6h|qw|q2w|q4w|qhs|prn|od)\b|/(?:day|week|wk)\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex FrequencyPattern();
 
