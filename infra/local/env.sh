@@ -8,3 +8,6 @@ export DEEPIMAGINE_DB_PASSWORD="${DEEPIMAGINE_DB_PASSWORD:-deepimagine}"
 export DEEPIMAGINE_RABBIT_VHOST="${DEEPIMAGINE_RABBIT_VHOST:-deepimagine}"
 export DEEPIMAGINE_RABBIT_USER="${DEEPIMAGINE_RABBIT_USER:-deepimagine}"
 export DEEPIMAGINE_RABBIT_PASSWORD="${DEEPIMAGINE_RABBIT_PASSWORD:-deepimagine}"
+# The integration tests use their own vhost and database, so they never compete with a running `make run`.
+export DEEPIMAGINE_TEST_DB="${DEEPIMAGINE_TEST_DB:-deepimagine_test}"
+export DEEPIMAGINE_TEST_RABBIT_VHOST="${DEEPIMAGINE_TEST_RABBIT_VHOST:-deepimagine-test}"

@@ -48,11 +48,13 @@ start_rabbitmq() {
     as_root rabbitmqctl -n rabbit@localhost await_startup --timeout 120 >/dev/null
   fi
   local ctl="rabbitmqctl -n rabbit@localhost -q"
-  as_root $ctl list_vhosts | grep -qx "$DEEPIMAGINE_RABBIT_VHOST" || as_root $ctl add_vhost "$DEEPIMAGINE_RABBIT_VHOST"
   as_root $ctl list_users | awk '{print $1}' | grep -qx "$DEEPIMAGINE_RABBIT_USER" \
     || as_root $ctl add_user "$DEEPIMAGINE_RABBIT_USER" "$DEEPIMAGINE_RABBIT_PASSWORD"
   as_root $ctl set_user_tags "$DEEPIMAGINE_RABBIT_USER" administrator >/dev/null
-  as_root $ctl set_permissions -p "$DEEPIMAGINE_RABBIT_VHOST" "$DEEPIMAGINE_RABBIT_USER" ".*" ".*" ".*" >/dev/null
+  for vhost in "$DEEPIMAGINE_RABBIT_VHOST" "$DEEPIMAGINE_TEST_RABBIT_VHOST"; do
+    as_root $ctl list_vhosts | grep -qx "$vhost" || as_root $ctl add_vhost "$vhost"
+    as_root $ctl set_permissions -p "$vhost" "$DEEPIMAGINE_RABBIT_USER" ".*" ".*" ".*" >/dev/null
+  done
 }
 
 start_postgresql() {
@@ -75,11 +77,11 @@ start_postgresql() {
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='$DEEPIMAGINE_DB_USER'")" != "1" ]; then
     "${psql[@]}" -c "create role \"$DEEPIMAGINE_DB_USER\" login createdb password '$DEEPIMAGINE_DB_PASSWORD'"
   fi
-  if [ "$("${psql[@]}" -c "select 1 from pg_database where datname='$DEEPIMAGINE_DB'")" != "1" ]; then
-    "${psql[@]}" -c "create database \"$DEEPIMAGINE_DB\" owner \"$DEEPIMAGINE_DB_USER\""
-  fi
-  # Extensions need a superuser once; later migrations can then rely on them.
-  "${psql[@]}" -d "$DEEPIMAGINE_DB" -c "create extension if not exists pg_trgm"
+  for db in "$DEEPIMAGINE_DB" "$DEEPIMAGINE_TEST_DB"; do
+    if [ "$("${psql[@]}" -c "select 1 from pg_database where datname='$db'")" != "1" ]; then
+      "${psql[@]}" -c "create database \"$db\" owner \"$DEEPIMAGINE_DB_USER\""
+    fi
+  done
 }
 
 install_packages

@@ -1,0 +1,93 @@
+extern alias pairminer;
+extern alias gateway;
+
+using System.Collections.Concurrent;
+using Dapper;
+using DeepImagine.Contracts.V1;
+using DeepImagine.ServiceDefaults;
+using DeepImagine.Storage;
+using MassTransit;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace DeepImagine.IntegrationTests;
+
+/// <summary>
+/// pair-miner (on a real Kestrel port) and the gateway, both on the live RabbitMQ and PostgreSQL started by
+/// infra/local/infra-up.sh, in the test vhost and database so a running `make run` is never disturbed.
+/// The test database is emptied once per run. Events the services publish are collected for the tests to await.
+/// </summary>
+public sealed class LiveServices : IAsyncLifetime
+{
+    public static readonly string ConnectionString = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_CONNECTION")
+        ?? "Host=127.0.0.1;Port=5432;Database=deepimagine_test;Username=deepimagine;Password=deepimagine";
+    public static readonly string VirtualHost = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_RABBIT_VHOST") ?? "deepimagine-test";
+
+    private WebApplicationFactory<pairminer::Program>? _pairMiner;
+    private WebApplicationFactory<gateway::Program>? _gateway;
+    private HostReceiveEndpointHandle? _observer;
+
+    public ConcurrentQueue<TrialStored> Stored { get; } = new();
+    public ConcurrentQueue<TrialRejected> Rejected { get; } = new();
+
+    public HttpClient PairMinerClient { get; private set; } = null!;
+    public HttpClient GatewayClient { get; private set; } = null!;
+    public IBus Bus => _pairMiner!.Services.GetRequiredService<IBus>();
+    public TrialRepository Trials => _pairMiner!.Services.GetRequiredService<TrialRepository>();
+    public RabbitMqOptions RabbitMq => _pairMiner!.Services.GetRequiredService<RabbitMqOptions>();
+
+    public async Task InitializeAsync()
+    {
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.ExecuteAsync("drop schema if exists public cascade; create schema public;");
+        }
+        // Services read their settings while building, so the overrides go in as environment variables.
+        Environment.SetEnvironmentVariable($"ConnectionStrings__{StorageServiceCollectionExtensions.ConnectionStringName}", ConnectionString);
+        Environment.SetEnvironmentVariable("RabbitMq__VirtualHost", VirtualHost);
+
+        _pairMiner = new WebApplicationFactory<pairminer::Program>();
+        _pairMiner.UseKestrel(0);
+        _pairMiner.StartServer();
+        PairMinerClient = _pairMiner.CreateClient();
+
+        Environment.SetEnvironmentVariable("ReverseProxy__Clusters__pair-miner__Destinations__primary__Address", PairMinerClient.BaseAddress!.ToString());
+        _gateway = new WebApplicationFactory<gateway::Program>();
+        GatewayClient = _gateway.CreateClient();
+
+        _observer = Bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition(), KebabCaseEndpointNameFormatter.Instance, endpoint =>
+        {
+            endpoint.Handler<TrialStored>(context => { Stored.Enqueue(context.Message); return Task.CompletedTask; });
+            endpoint.Handler<TrialRejected>(context => { Rejected.Enqueue(context.Message); return Task.CompletedTask; });
+        });
+        await _observer.Ready;
+    }
+
+    /// <summary>Waits until <paramref name="count"/> events match, failing the test after the timeout.</summary>
+    public static async Task<IReadOnlyList<T>> WaitForAsync<T>(ConcurrentQueue<T> events, Func<T, bool> match, int count = 1, int timeoutSeconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (true)
+        {
+            var found = events.Where(match).ToList();
+            if (found.Count >= count) return found;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"expected {count} {typeof(T).Name} event(s), saw {found.Count} within {timeoutSeconds} s");
+            await Task.Delay(25);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_observer is not null) await _observer.StopAsync();
+        if (_gateway is not null) await _gateway.DisposeAsync();
+        if (_pairMiner is not null) await _pairMiner.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LiveServicesCollection : ICollectionFixture<LiveServices>
+{
+    public const string Name = "live services";
+}
