@@ -32,6 +32,8 @@ public static class MessageBusExtensions
         builder.Services.AddSingleton(options);
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit would otherwise report usage to its vendor over the internet; deployments here have no internet.
+            bus.DisableUsageTelemetry();
             bus.SetKebabCaseEndpointNameFormatter();
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>

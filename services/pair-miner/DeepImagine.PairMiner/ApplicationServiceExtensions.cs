@@ -14,6 +14,8 @@ public static class ApplicationServiceExtensions
         builder.Services.AddHealthChecks().AddNpgSql(builder.Configuration.GetDeepImagineConnectionString(), name: "postgresql");
         builder.AddMessageBus(bus => bus.AddConsumer<TrialPublishedConsumer>(typeof(TrialPublishedConsumerDefinition)));
         builder.Services.AddProblemDetails();
+        // The API speaks the same JSON as storage and exports (enums as names).
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddOpenApi("trials");
         return builder;
     }

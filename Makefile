@@ -1,0 +1,58 @@
+# DeepImagine — `make run` runs the main job on the bundled real data; `make test` runs every test.
+# Both start the local RabbitMQ and PostgreSQL first (installed from Debian packages when missing).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+DOTNET ?= dotnet
+CONFIG ?= Release
+
+.PHONY: all build infra-up infra-down migrate services-up services-down services-status run stop test bench-ingest clean
+
+all: build
+
+build:
+	$(DOTNET) build DeepImagine.sln -c $(CONFIG) -nologo -v minimal -clp:NoSummary
+
+infra-up:
+	infra/local/infra-up.sh
+
+infra-down:
+	infra/local/infra-down.sh
+
+migrate: infra-up
+	./deepimagine migrate
+
+services-up: build
+	infra/local/services.sh start
+
+services-down:
+	infra/local/services.sh stop
+
+services-status:
+	infra/local/services.sh status
+
+## The main job: infrastructure, services, every bundled real trial imported through the bus, counts printed.
+run: infra-up build migrate services-up
+	./deepimagine import --wait data
+	./deepimagine stats
+	@echo "gateway: http://127.0.0.1:5100 (GET /api/trials/{id}, POST /api/trials, /openapi/trials.json); stop with 'make stop'"
+
+stop: services-down infra-down
+
+## Every test: parsing on the bundled records, and the services on live RabbitMQ and PostgreSQL.
+test: infra-up
+	$(DOTNET) build DeepImagine.sln -c $(CONFIG) -nologo -v minimal -clp:NoSummary
+	@rm -rf .run/test-results; mkdir -p .run
+	$(DOTNET) test DeepImagine.sln -c $(CONFIG) --no-build --results-directory .run/test-results --logger "trx" 2>&1 | tee .run/test.log; \
+	status=$${PIPESTATUS[0]}; \
+	passed=$$(cat .run/test-results/*.trx 2>/dev/null | grep -o '<Counters [^>]*' | grep -o ' passed="[0-9]*"' | tr -dc '0-9\n' | awk '{s+=$$1} END {print s+0}'); \
+	failed=$$(cat .run/test-results/*.trx 2>/dev/null | grep -o '<Counters [^>]*' | grep -o ' failed="[0-9]*"' | tr -dc '0-9\n' | awk '{s+=$$1} END {print s+0}'); \
+	echo "tests: $${passed:-0} passed, $${failed:-0} failed"; \
+	exit $$status
+
+## End-to-end ingestion throughput (1k and 10k records) into docs/benchmarks.md.
+bench-ingest: infra-up build migrate services-up
+	./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md
+
+clean:
+	$(DOTNET) clean DeepImagine.sln -nologo -v quiet
+	rm -rf .run
