@@ -21,7 +21,9 @@ infra-down:
 migrate: infra-up
 	./deepimagine migrate
 
+# Restarts what runs, so the services always run the build just made.
 services-up: build
+	infra/local/services.sh stop
 	infra/local/services.sh start
 
 services-down:

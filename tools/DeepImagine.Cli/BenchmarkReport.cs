@@ -16,6 +16,7 @@ internal static class BenchmarkReport
         text = from >= 0 && to > from
             ? text[..from] + block + text[(to + end.Length)..]
             : text.TrimEnd() + "\n\n" + block + "\n";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, text);
     }
 
