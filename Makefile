@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down migrate services-up services-down services-status run stop test bench-ingest clean
+.PHONY: all build infra-up infra-down migrate services-up services-down services-status run stop test bench-ingest bench-pairs clean
 
 all: build
 
@@ -36,6 +36,8 @@ services-status:
 run: infra-up build migrate services-up
 	./deepimagine import --wait data
 	./deepimagine stats
+	@echo "pairs (kind factor count):"
+	./deepimagine pairs stats
 	@echo "gateway: http://127.0.0.1:5100 (GET /api/trials/{id}, POST /api/trials, /openapi/trials.json); stop with 'make stop'"
 
 stop: services-down infra-down
@@ -54,6 +56,10 @@ test: infra-up
 ## End-to-end ingestion throughput (1k and 10k records) into docs/benchmarks.md.
 bench-ingest: infra-up build migrate services-up
 	./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md
+
+## Ingest + mine at store sizes 1k, 10k, 50k; approximate mining time per new trial; into docs/benchmarks.md.
+bench-pairs: infra-up build migrate services-up
+	./deepimagine bench pairs --sizes 1000 10000 50000 --report docs/benchmarks.md
 
 clean:
 	$(DOTNET) clean DeepImagine.sln -nologo -v quiet

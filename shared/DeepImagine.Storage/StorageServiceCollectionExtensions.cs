@@ -19,6 +19,7 @@ public static class StorageServiceCollectionExtensions
         var connectionString = configuration.GetDeepImagineConnectionString();
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton<TrialRepository>();
+        services.AddSingleton<PairRepository>();
         return services;
     }
 }

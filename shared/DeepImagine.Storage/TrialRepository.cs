@@ -3,7 +3,6 @@ using System.Text;
 using Dapper;
 using DeepImagine.Trials;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace DeepImagine.Storage;
 
@@ -11,7 +10,10 @@ namespace DeepImagine.Storage;
 public sealed record StoreResult(long Id, int Version, string ContentHash, bool IsNewVersion);
 
 /// <summary>A stored trial with its storage metadata.</summary>
-public sealed record StoredTrial(long Id, int Version, string ContentHash, DateTimeOffset StoredAt, Trial Trial);
+public sealed record StoredTrial(long Id, int Version, string ContentHash, DateTimeOffset StoredAt, Trial Trial)
+{
+    public DeepImagine.Pairs.TrialRef Ref => new(Id, Trial.TrialId, Trial.Source, Trial.SourceRecordId, Version);
+}
 
 /// <summary>Trials in PostgreSQL (Dapper). Writes are idempotent per (source, record id, content hash).</summary>
 public sealed class TrialRepository(NpgsqlDataSource dataSource)
@@ -30,14 +32,20 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
         inserted as (
             insert into trials (trial_id, source, source_record_id, version, content_hash, format, nct_id, title,
                                 phases, conditions, interventions, countries, enrollment, start_date, has_results,
-                                document, raw_record, correlation_id)
+                                document, raw_record, correlation_id,
+                                condition_keys, sex, min_age_years, max_age_years, masking, allocation, is_latest)
             select @TrialId, @Source, @SourceRecordId,
                    coalesce((select max(version) from trials where source = @Source and source_record_id = @SourceRecordId), 0) + 1,
                    @ContentHash, @Format, @NctId, @Title, @Phases, @Conditions, @Interventions, @Countries, @Enrollment,
-                   @StartDate, @HasResults, @Document::jsonb, @RawRecord, @CorrelationId
+                   @StartDate, @HasResults, @Document::jsonb, @RawRecord, @CorrelationId,
+                   @ConditionKeys, @Sex, @MinAgeYears, @MaxAgeYears, @Masking, @Allocation, true
             where not exists (select 1 from existing)
             on conflict (source, source_record_id, content_hash) do nothing
-            returning id, version)
+            returning id, version),
+        retired as (
+            -- The statement's snapshot does not see the new row, so only earlier versions are retired.
+            update trials set is_latest = false
+            where source = @Source and source_record_id = @SourceRecordId and is_latest and exists (select 1 from inserted))
         select id, version, true as is_new from inserted
         union all
         select id, version, false from existing
@@ -81,7 +89,20 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
         Document = TrialJson.Serialize(trial),
         RawRecord = rawRecord,
         CorrelationId = correlationId,
+        ConditionKeys = ConditionKeys(trial),
+        trial.Eligibility.Sex,
+        MinAgeYears = trial.Eligibility.MinimumAge?.Years,
+        MaxAgeYears = trial.Eligibility.MaximumAge?.Years,
+        trial.Design.Masking,
+        trial.Design.Allocation,
     };
+
+    /// <summary>Normalized condition names: what retrieval matches conditions on.</summary>
+    public static string[] ConditionKeys(Trial trial) => trial.Conditions
+        .Select(Normalize.NameKey)
+        .Where(n => n.Length > 0)
+        .Distinct(StringComparer.Ordinal)
+        .ToArray();
 
     /// <summary>Normalized names and other names of the non-placebo interventions: what retrieval matches on.</summary>
     public static string[] InterventionNames(Trial trial) => trial.Interventions
@@ -105,6 +126,16 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
         return row is { } r
             ? new StoredTrial(r.Id, r.Version, r.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(r.StoredAt, DateTimeKind.Utc)), TrialJson.Deserialize(r.Document))
             : null;
+    }
+
+    /// <summary>Stored trials by row id (any order).</summary>
+    public async Task<IReadOnlyList<StoredTrial>> LoadAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count == 0) return [];
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, int Version, string ContentHash, DateTime StoredAt, string Document)>(new CommandDefinition(
+            "select id, version, content_hash, stored_at, document::text from trials where id = any(@ids)", new { ids = ids.ToArray() }, cancellationToken: cancellationToken));
+        return rows.Select(r => new StoredTrial(r.Id, r.Version, r.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(r.StoredAt, DateTimeKind.Utc)), TrialJson.Deserialize(r.Document))).ToList();
     }
 
     /// <summary>Every stored version of one record, oldest first.</summary>

@@ -18,6 +18,7 @@ internal static class CliCommands
         root.Subcommands.Add(ImportCommand());
         root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(StatsCommand());
+        root.Subcommands.Add(PairCommands.Build());
         root.Subcommands.Add(BenchCommand());
         return root;
     }
@@ -26,7 +27,7 @@ internal static class CliCommands
     {
         var paths = new Argument<string[]>("paths") { Description = "files or folders (.jsonl.gz, .jsonl, .json, .xml, .csv)", Arity = ArgumentArity.OneOrMore };
         var dryRun = new Option<bool>("--dry-run") { Description = "parse every record without publishing; prints parsed=, with_results=, rejected=" };
-        var wait = new Option<bool>("--wait") { Description = "after publishing, wait until every record is stored or rejected" };
+        var wait = new Option<bool>("--wait") { Description = "after publishing, wait until every record is stored and mined, or rejected" };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait with --wait", DefaultValueFactory = _ => 300 };
         var command = new Command("import", "Publish every trial record found in the files and folders as TrialPublished.") { paths, dryRun, wait, timeout };
         command.SetAction(async (result, cancellationToken) =>
@@ -78,18 +79,18 @@ internal static class CliCommands
             }
             if (counter is not null)
             {
-                var storing = progress.AddTask("stored or rejected", maxValue: records.Count);
+                var storing = progress.AddTask("stored and mined, or rejected", maxValue: records.Count);
                 var distinct = records.Select(r => (r.SourceName, r.RecordId)).Distinct().Count();
                 storing.MaxValue = distinct;
                 if (!await counter.WaitForAsync(distinct, timeout, done => storing.Value = done, cancellationToken))
-                    throw new TimeoutException($"only {counter.Done} of {distinct} records were stored or rejected within {timeout.TotalSeconds:0} s");
+                    throw new TimeoutException($"only {counter.Done} of {distinct} records were mined or rejected within {timeout.TotalSeconds:0} s");
             }
         });
         Console.WriteLine($"published={records.Count} correlation_id={correlationId}");
         if (counter is not null)
         {
             foreach (var r in counter.Rejected) Console.Error.WriteLine($"rejected: record '{r.SourceRecordId}', field '{r.Field}': {r.Reason}");
-            Console.WriteLine($"stored={counter.Stored} new_versions={counter.NewVersions} rejected={counter.Rejected.Count}");
+            Console.WriteLine($"stored={counter.Stored} new_versions={counter.NewVersions} mined={counter.Mined} new_pairs={counter.NewPairs} rejected={counter.Rejected.Count}");
         }
         await host.StopAsync(CancellationToken.None);
         return 0;
@@ -137,6 +138,11 @@ internal static class CliCommands
         ingest.SetAction(async (result, cancellationToken) =>
             await IngestBenchmark.RunAsync(result.GetValue(sizes)!, result.GetValue(data)!, result.GetValue(report), cancellationToken));
         bench.Subcommands.Add(ingest);
+        var pairSizes = new Option<int[]>("--sizes") { Description = "store sizes", DefaultValueFactory = _ => [1000, 10000, 50000], AllowMultipleArgumentsPerToken = true };
+        var pairsCommand = new Command("pairs", "Ingest and mine at growing store sizes; time approximate mining for one new trial.") { pairSizes, data, report };
+        pairsCommand.SetAction(async (result, cancellationToken) =>
+            await PairsBenchmark.RunAsync(result.GetValue(pairSizes)!, result.GetValue(data)!, result.GetValue(report), cancellationToken));
+        bench.Subcommands.Add(pairsCommand);
         return bench;
     }
 }

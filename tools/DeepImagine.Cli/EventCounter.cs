@@ -6,7 +6,7 @@ namespace DeepImagine.Cli;
 
 /// <summary>
 /// Listens on a temporary queue for the outcome of records this run published (matched by correlation id), so the
-/// CLI can wait until every record is stored or rejected.
+/// CLI can wait until every record is stored and mined (<see cref="PairsMined"/>), or rejected.
 /// </summary>
 internal sealed class EventCounter : IAsyncDisposable
 {
@@ -14,6 +14,7 @@ internal sealed class EventCounter : IAsyncDisposable
     private readonly HostReceiveEndpointHandle _handle;
     private readonly ConcurrentDictionary<string, byte> _stored = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TrialRejected> _rejected = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PairsMined> _mined = new(StringComparer.Ordinal);
     private int _newVersions;
 
     private EventCounter(IBus bus, Guid correlationId)
@@ -28,6 +29,12 @@ internal sealed class EventCounter : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _newVersions);
                 }
+                return Task.CompletedTask;
+            });
+            endpoint.Handler<PairsMined>(context =>
+            {
+                if (context.Message.CorrelationId == _correlationId)
+                    _mined.TryAdd(Key(context.Message.SourceName, context.Message.SourceRecordId), context.Message);
                 return Task.CompletedTask;
             });
             endpoint.Handler<TrialRejected>(context =>
@@ -49,7 +56,9 @@ internal sealed class EventCounter : IAsyncDisposable
     public int Stored => _stored.Count;
     public int NewVersions => Volatile.Read(ref _newVersions);
     public IReadOnlyCollection<TrialRejected> Rejected => _rejected.Values.ToList();
-    public int Done => _stored.Count + _rejected.Count;
+    public int Mined => _mined.Count;
+    public int NewPairs => _mined.Values.Sum(m => m.NewPairs);
+    public int Done => _mined.Count + _rejected.Count;
 
     /// <summary>Waits until <paramref name="expected"/> distinct records are accounted for, or the timeout passes.</summary>
     public async Task<bool> WaitForAsync(int expected, TimeSpan timeout, Action<int>? progress = null, CancellationToken cancellationToken = default)

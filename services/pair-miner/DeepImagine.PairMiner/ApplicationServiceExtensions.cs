@@ -1,5 +1,6 @@
 using DeepImagine.PairMiner.Api;
 using DeepImagine.PairMiner.Ingestion;
+using DeepImagine.PairMiner.Mining;
 using DeepImagine.ServiceDefaults;
 using DeepImagine.Storage;
 
@@ -11,6 +12,8 @@ public static class ApplicationServiceExtensions
     public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddDeepImagineStorage(builder.Configuration);
+        builder.Services.AddSingleton(builder.Configuration.GetSection(PairMiningOptions.SectionName).Get<PairMiningOptions>() ?? new PairMiningOptions());
+        builder.Services.AddSingleton<PairMiningService>();
         builder.Services.AddHealthChecks().AddNpgSql(builder.Configuration.GetDeepImagineConnectionString(), name: "postgresql");
         builder.AddMessageBus(bus => bus.AddConsumer<TrialPublishedConsumer>(typeof(TrialPublishedConsumerDefinition)));
         builder.Services.AddProblemDetails();

@@ -1,4 +1,5 @@
 using DeepImagine.Contracts.V1;
+using DeepImagine.Pairs;
 using DeepImagine.Storage;
 using DeepImagine.Trials;
 using MassTransit;
@@ -23,6 +24,11 @@ public static class TrialEndpoints
             .WithName("SubmitTrial")
             .WithSummary("Submit a ClinicalTrials.gov API v2 study (JSON) for ingestion")
             .Accepts<object>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        trials.MapGet("/{id}/pairs", GetPairsAsync)
+            .WithName("GetTrialPairs")
+            .WithSummary("Counterfactual pairs that involve a trial; filter by kind (natural, approximate) and factor (dose, arm, outcome, population, geography, design)")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         trials.MapGet("/{id}", GetAsync)
@@ -55,6 +61,16 @@ public static class TrialEndpoints
         await publisher.Publish(new TrialPublished(SourceRecord.CtgovV2Source, recordId, RecordFormat.CtgovV2Json, json, correlationId), cancellationToken);
         var location = $"/api/trials/{Uri.EscapeDataString(recordId)}";
         return TypedResults.Accepted(location, new TrialAccepted(recordId, correlationId, location));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<StoredPair>>, ProblemHttpResult>> GetPairsAsync([FromRoute] string id,
+        [FromQuery] string? kind, [FromQuery] string? factor, PairRepository pairs, CancellationToken cancellationToken)
+    {
+        if (kind is not null && kind is not (PairKinds.Natural or PairKinds.Approximate))
+            return TypedResults.Problem(title: "Unknown pair kind", detail: $"kind '{kind}' is not natural or approximate", statusCode: StatusCodes.Status400BadRequest);
+        if (factor is not null && !Factors.All.Contains(factor))
+            return TypedResults.Problem(title: "Unknown factor", detail: $"factor '{factor}' is not one of {string.Join(", ", Factors.All)}", statusCode: StatusCodes.Status400BadRequest);
+        return TypedResults.Ok(await pairs.ForTrialAsync(id, kind, factor, cancellationToken));
     }
 
     private static async Task<Results<Ok<TrialResource>, ProblemHttpResult>> GetAsync([FromRoute] string id, TrialRepository repository, CancellationToken cancellationToken)

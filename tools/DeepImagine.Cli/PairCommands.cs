@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Text.Json;
+using DeepImagine.Pairs;
+using DeepImagine.Storage;
+using DeepImagine.Trials;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DeepImagine.Cli;
+
+/// <summary><c>deepimagine pairs export|stats</c>.</summary>
+internal static class PairCommands
+{
+    public static Command Build()
+    {
+        var pairs = new Command("pairs", "Counterfactual pairs mined from the stored trials.");
+
+        var kind = new Option<string?>("--kind") { Description = "natural or approximate" };
+        kind.AcceptOnlyFromAmong(PairKinds.Natural, PairKinds.Approximate);
+        var factor = new Option<string?>("--factor") { Description = string.Join(", ", Factors.All) };
+        factor.AcceptOnlyFromAmong([.. Factors.All]);
+        var output = new Option<string>("--out") { Description = "JSON lines file to write", Required = true };
+        var export = new Command("export", "Write pairs as JSON lines (the format the training stages read).") { kind, factor, output };
+        export.SetAction(async (result, cancellationToken) =>
+        {
+            using var host = CliHost.Create(withBus: false);
+            var repository = host.Services.GetRequiredService<PairRepository>();
+            var path = result.GetValue(output)!;
+            var written = 0;
+            await using (var writer = new StreamWriter(path))
+            {
+                await foreach (var pair in repository.ExportAsync(result.GetValue(kind), result.GetValue(factor), cancellationToken))
+                {
+                    await writer.WriteLineAsync(JsonSerializer.Serialize(pair, TrialJson.Options));
+                    written++;
+                }
+            }
+            Console.WriteLine($"exported={written} out={path}");
+            return 0;
+        });
+        pairs.Subcommands.Add(export);
+
+        var stats = new Command("stats", "Pair counts, one 'kind factor count' line each.");
+        stats.SetAction(async (_, cancellationToken) =>
+        {
+            using var host = CliHost.Create(withBus: false);
+            foreach (var count in await host.Services.GetRequiredService<PairRepository>().StatsAsync(cancellationToken))
+                Console.WriteLine($"{count.Kind} {count.Factor} {count.Count}");
+            return 0;
+        });
+        pairs.Subcommands.Add(stats);
+        return pairs;
+    }
+}

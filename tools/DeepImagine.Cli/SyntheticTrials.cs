@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Dapper;
+using DeepImagine.Contracts.V1;
+using DeepImagine.Trials;
+using MassTransit;
+using Npgsql;
+
+namespace DeepImagine.Cli;
+
+/// <summary>
+/// Benchmark records: real v2 studies under new NCT ids with shifted result values, and (so that approximate pairs
+/// have factors to differ in) a varied enrollment and first country. Stored under their own source, removed afterwards.
+/// </summary>
+internal static partial class SyntheticTrials
+{
+    private static readonly string[] Countries = ["United States", "Germany", "Japan", "Brazil", "Canada", "France", "Korea, Republic of", "Australia"];
+
+    public static SourceRecord Vary(string source, string json, int number, int index)
+    {
+        var nct = $"NCT{number:D8}";
+        var text = NctIdPattern().Replace(json, $"\"nctId\":\"{nct}\"", 1);
+        var shift = (index % 9 + 1) * 0.01;
+        text = ValuePattern().Replace(text, m =>
+            $"\"value\":\"{(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + shift).ToString("0.###", CultureInfo.InvariantCulture)}\"");
+        text = EnrollmentPattern().Replace(text, m =>
+            $"\"count\":{(int)(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * (1 + index % 5 * 0.4))}", 1);
+        text = CountryPattern().Replace(text, $"\"country\":\"{Countries[index % Countries.Length]}\"", 1);
+        return new SourceRecord(source, nct, RecordFormat.CtgovV2Json, text);
+    }
+
+    /// <summary>Publishes the records and waits until each is stored and mined; fails on any rejection.</summary>
+    public static async Task PublishAndWaitAsync(IBus bus, IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken)
+    {
+        var correlationId = NewId.NextGuid();
+        await using var counter = await EventCounter.StartAsync(bus, correlationId);
+        foreach (var chunk in records.Chunk(100))
+        {
+            await Task.WhenAll(chunk.Select(r => bus.Publish(r.ToMessage(correlationId), cancellationToken)));
+        }
+        if (!await counter.WaitForAsync(records.Count, TimeSpan.FromMinutes(15), cancellationToken: cancellationToken))
+            throw new TimeoutException($"only {counter.Done} of {records.Count} records were stored and mined within 15 minutes");
+        if (counter.Rejected.Count > 0) throw new InvalidOperationException($"{counter.Rejected.Count} benchmark records were rejected");
+    }
+
+    public static async Task DeleteAsync(NpgsqlDataSource dataSource, string source, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("delete from trials where source = @source", new { source }, commandTimeout: 600, cancellationToken: cancellationToken));
+    }
+
+    public static async Task<long> CountAsync(NpgsqlDataSource dataSource, string source, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from trials where source = @source", new { source }, cancellationToken: cancellationToken));
+    }
+
+    public static string Label(int size) => size % 1000 == 0 ? $"{size / 1000}k" : size.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex("\"nctId\"\\s*:\\s*\"NCT\\d+\"")]
+    private static partial Regex NctIdPattern();
+
+    [GeneratedRegex("\"value\"\\s*:\\s*\"(-?\\d+(?:\\.\\d+)?)\"")]
+    private static partial Regex ValuePattern();
+
+    [GeneratedRegex("\"count\"\\s*:\\s*(\\d+)")]
+    private static partial Regex EnrollmentPattern();
+
+    [GeneratedRegex("\"country\"\\s*:\\s*\"[^\"]*\"")]
+    private static partial Regex CountryPattern();
+}
