@@ -53,10 +53,12 @@ public static partial class NaturalPairMiner
                 }
             }
 
-            // Outcome pairs within the measure: one group at consecutive time points (classes or categories named by time).
-            foreach (var group in sides.GroupBy(s => s.GroupId))
+            // Outcome pairs within the measure: one group at consecutive time points, where the classes (or the
+            // categories) are time points and everything else about the cell is the same.
+            foreach (var series in sides.Where(s => IsTimePoint(s.Class)).GroupBy(s => (s.GroupId, s.Category))
+                         .Concat(sides.Where(s => !IsTimePoint(s.Class) && IsTimePoint(s.Category)).GroupBy(s => (s.GroupId, s.Class))))
             {
-                var timed = group.Where(s => IsTimePoint(s.Class) || IsTimePoint(s.Category)).ToList();
+                var timed = series.ToList();
                 for (var i = 0; i + 1 < timed.Count; i++) pairs.Add(OutcomePair(timed[i], timed[i + 1], "time_frame"));
             }
         }
@@ -109,12 +111,16 @@ public static partial class NaturalPairMiner
     private static (string Factor, string Relation) ArmFactor(PairSide a, PairSide b, bool isDoseTable)
     {
         if (isDoseTable) return (Factors.Dose, a.Interventions.Count == 0 ? "dose_vs_placebo" : "dose_ranging");
-        if (a.Interventions.Count > 0 && a.Interventions.SequenceEqual(b.Interventions)) return (Factors.Dose, "dose_ranging");
-        if (a.Interventions.Count == 0 && b.Interventions.Count > 0)
+        // A placebo, sham or no-intervention arm is the comparator even when it also receives background or later therapy.
+        if (IsPlaceboLike(a) && !IsPlaceboLike(b))
             return (Factors.Arm, a.ArmType == "NO_INTERVENTION" ? "drug_vs_no_intervention" : "drug_vs_placebo");
+        if (a.Interventions.Count > 0 && a.Interventions.SequenceEqual(b.Interventions)) return (Factors.Dose, "dose_ranging");
         if (a.ArmType == "ACTIVE_COMPARATOR" || b.ArmType == "ACTIVE_COMPARATOR") return (Factors.Arm, "drug_vs_active");
         return (Factors.Arm, "different_interventions");
     }
+
+    private static bool IsPlaceboLike(PairSide side) =>
+        side.Interventions.Count == 0 || side.ArmType is "PLACEBO_COMPARATOR" or "SHAM_COMPARATOR" or "NO_INTERVENTION";
 
     private static PairComparison? Comparison(OutcomeMeasure outcome, string groupA, string groupB)
     {
@@ -144,7 +150,10 @@ public static partial class NaturalPairMiner
             Arm = arm?.Label ?? title,
             ArmType = arm?.Type ?? (Normalize.IsPlacebo(title) ? "PLACEBO_COMPARATOR" : null),
             Interventions = active.Select(i => Normalize.NameKey(i.Name)).Distinct().Order(StringComparer.Ordinal).ToList(),
-            Dose = active.Select(i => i.Dose).FirstOrDefault(d => d?.IsParsed == true) ?? active.Select(i => i.Dose).FirstOrDefault(d => d is not null),
+            // A placebo group of a dose table carries dose 0: the zero-dose anchor.
+            Dose = active.Select(i => i.Dose).FirstOrDefault(d => d?.IsParsed == true)
+                   ?? active.Select(i => i.Dose).FirstOrDefault(d => d is not null)
+                   ?? given.Select(i => i.Dose).FirstOrDefault(d => d?.IsParsed == true),
             OutcomeId = outcome.Id,
             OutcomeTitle = outcome.Title,
             OutcomeKind = outcome.Kind,
@@ -174,8 +183,9 @@ public static partial class NaturalPairMiner
             .ToList();
     }
 
-    public static bool IsTimePoint(string? label) => label is not null && TimePattern().IsMatch(label);
+    /// <summary>A label that is a time point and nothing else: "Week 12", "Day 1", "6 months", "Baseline", "W24".</summary>
+    public static bool IsTimePoint(string? label) => label is not null && TimePattern().IsMatch(label.Trim());
 
-    [GeneratedRegex(@"\b(?:baseline|week|wk|day|month|year|hour|hr|minute|visit|cycle|time ?point|follow[- ]up|end of (?:study|treatment))s?\b|\b[dwmy]\d+\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:at\s+)?(?:(?:baseline|day|week|wk|month|year|hour|hr|visit|cycle|time ?point|follow[- ]up|end of (?:study|treatment))s?\s*[-#:]?\s*\d*(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?)(?:\s+(?:post[- ]?\w+|after \w+))?|[dwmy]\d+)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TimePattern();
 }
