@@ -167,7 +167,19 @@ public sealed class PairRepository(NpgsqlDataSource dataSource)
         from pairs p
         """;
 
-    private sealed record PairRow(long Id, string Kind, string[] Factors, string Relation, double Similarity, string A, string B, string? Comparison, string Label);
+    // Settable properties: Dapper cannot match a constructor to a text[] column (its field type is Array).
+    private sealed class PairRow
+    {
+        public long Id { get; init; }
+        public string Kind { get; init; } = "";
+        public string[] Factors { get; init; } = [];
+        public string Relation { get; init; } = "";
+        public double Similarity { get; init; }
+        public string A { get; init; } = "";
+        public string B { get; init; } = "";
+        public string? Comparison { get; init; }
+        public string Label { get; init; } = "";
+    }
 
     private static StoredPair ToStoredPair(PairRow r) => new(r.Id, r.Kind, r.Factors, r.Relation, r.Similarity,
         Json(r.A), Json(r.B), r.Comparison is null ? null : Json(r.Comparison), Json(r.Label));

@@ -30,11 +30,13 @@ public sealed class LiveServices : IAsyncLifetime
 
     public ConcurrentQueue<TrialStored> Stored { get; } = new();
     public ConcurrentQueue<TrialRejected> Rejected { get; } = new();
+    public ConcurrentQueue<PairsMined> Mined { get; } = new();
 
     public HttpClient PairMinerClient { get; private set; } = null!;
     public HttpClient GatewayClient { get; private set; } = null!;
     public IBus Bus => _pairMiner!.Services.GetRequiredService<IBus>();
     public TrialRepository Trials => _pairMiner!.Services.GetRequiredService<TrialRepository>();
+    public PairRepository Pairs => _pairMiner!.Services.GetRequiredService<PairRepository>();
     public RabbitMqOptions RabbitMq => _pairMiner!.Services.GetRequiredService<RabbitMqOptions>();
 
     public async Task InitializeAsync()
@@ -60,6 +62,7 @@ public sealed class LiveServices : IAsyncLifetime
         {
             endpoint.Handler<TrialStored>(context => { Stored.Enqueue(context.Message); return Task.CompletedTask; });
             endpoint.Handler<TrialRejected>(context => { Rejected.Enqueue(context.Message); return Task.CompletedTask; });
+            endpoint.Handler<PairsMined>(context => { Mined.Enqueue(context.Message); return Task.CompletedTask; });
         });
         await _observer.Ready;
     }
