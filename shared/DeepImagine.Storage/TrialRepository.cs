@@ -128,6 +128,18 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
             : null;
     }
 
+    /// <summary>One stored version of a record, or null.</summary>
+    public async Task<StoredTrial?> GetVersionAsync(string source, string sourceRecordId, int version, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<(long Id, int Version, string ContentHash, DateTime StoredAt, string Document)?>(new CommandDefinition(
+            "select id, version, content_hash, stored_at, document::text from trials where source = @source and source_record_id = @sourceRecordId and version = @version",
+            new { source, sourceRecordId, version }, cancellationToken: cancellationToken));
+        return row is { } r
+            ? new StoredTrial(r.Id, r.Version, r.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(r.StoredAt, DateTimeKind.Utc)), TrialJson.Deserialize(r.Document))
+            : null;
+    }
+
     /// <summary>Stored trials by row id (any order).</summary>
     public async Task<IReadOnlyList<StoredTrial>> LoadAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
     {

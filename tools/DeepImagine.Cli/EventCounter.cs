@@ -58,19 +58,23 @@ internal sealed class EventCounter : IAsyncDisposable
     public IReadOnlyCollection<TrialRejected> Rejected => _rejected.Values.ToList();
     public int Mined => _mined.Count;
     public int NewPairs => _mined.Values.Sum(m => m.NewPairs);
+    /// <summary>Records mined (hence stored) or rejected.</summary>
     public int Done => _mined.Count + _rejected.Count;
+    /// <summary>Records stored or rejected (mining may still be under way).</summary>
+    public int DoneStoring => _stored.Count + _rejected.Count;
 
     /// <summary>Waits until <paramref name="expected"/> distinct records are accounted for, or the timeout passes.</summary>
-    public async Task<bool> WaitForAsync(int expected, TimeSpan timeout, Action<int>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<bool> WaitForAsync(int expected, TimeSpan timeout, Action<int>? progress = null, CancellationToken cancellationToken = default, bool storedOnly = false)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (Done < expected)
+        int Count() => storedOnly ? DoneStoring : Done;
+        while (Count() < expected)
         {
             if (DateTime.UtcNow > deadline) return false;
-            progress?.Invoke(Done);
-            await Task.Delay(20, cancellationToken);
+            progress?.Invoke(Count());
+            await Task.Delay(10, cancellationToken);
         }
-        progress?.Invoke(Done);
+        progress?.Invoke(Count());
         return true;
     }
 

@@ -29,18 +29,26 @@ internal static partial class SyntheticTrials
         return new SourceRecord(source, nct, RecordFormat.CtgovV2Json, text);
     }
 
-    /// <summary>Publishes the records and waits until each is stored and mined; fails on any rejection.</summary>
-    public static async Task PublishAndWaitAsync(IBus bus, IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes the records and waits until each is stored, then until each is mined; fails on any rejection.
+    /// Returns the seconds from the first publish to the last TrialStored and to the last PairsMined.
+    /// </summary>
+    public static async Task<(double StoredSeconds, double MinedSeconds)> PublishAndWaitAsync(IBus bus, IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken)
     {
         var correlationId = NewId.NextGuid();
         await using var counter = await EventCounter.StartAsync(bus, correlationId);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var chunk in records.Chunk(100))
         {
             await Task.WhenAll(chunk.Select(r => bus.Publish(r.ToMessage(correlationId), cancellationToken)));
         }
+        if (!await counter.WaitForAsync(records.Count, TimeSpan.FromMinutes(15), cancellationToken: cancellationToken, storedOnly: true))
+            throw new TimeoutException($"only {counter.DoneStoring} of {records.Count} records were stored within 15 minutes");
+        var stored = clock.Elapsed.TotalSeconds;
         if (!await counter.WaitForAsync(records.Count, TimeSpan.FromMinutes(15), cancellationToken: cancellationToken))
-            throw new TimeoutException($"only {counter.Done} of {records.Count} records were stored and mined within 15 minutes");
+            throw new TimeoutException($"only {counter.Done} of {records.Count} records were mined within 15 minutes");
         if (counter.Rejected.Count > 0) throw new InvalidOperationException($"{counter.Rejected.Count} benchmark records were rejected");
+        return (stored, clock.Elapsed.TotalSeconds);
     }
 
     public static async Task DeleteAsync(NpgsqlDataSource dataSource, string source, CancellationToken cancellationToken)

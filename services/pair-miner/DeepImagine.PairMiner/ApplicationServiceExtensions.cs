@@ -15,7 +15,11 @@ public static class ApplicationServiceExtensions
         builder.Services.AddSingleton(builder.Configuration.GetSection(PairMiningOptions.SectionName).Get<PairMiningOptions>() ?? new PairMiningOptions());
         builder.Services.AddSingleton<PairMiningService>();
         builder.Services.AddHealthChecks().AddNpgSql(builder.Configuration.GetDeepImagineConnectionString(), name: "postgresql");
-        builder.AddMessageBus(bus => bus.AddConsumer<TrialPublishedConsumer>(typeof(TrialPublishedConsumerDefinition)));
+        builder.AddMessageBus(bus =>
+        {
+            bus.AddConsumer<TrialPublishedConsumer>(typeof(TrialPublishedConsumerDefinition));
+            bus.AddConsumer<TrialStoredConsumer>(typeof(TrialStoredConsumerDefinition));
+        });
         builder.Services.AddProblemDetails();
         // The API speaks the same JSON as storage and exports (enums as names).
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));

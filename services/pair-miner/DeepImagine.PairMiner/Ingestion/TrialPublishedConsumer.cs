@@ -1,6 +1,4 @@
 using DeepImagine.Contracts.V1;
-using DeepImagine.PairMiner.Mining;
-using DeepImagine.Pairs;
 using DeepImagine.Storage;
 using DeepImagine.Trials;
 using MassTransit;
@@ -8,10 +6,10 @@ using MassTransit;
 namespace DeepImagine.PairMiner.Ingestion;
 
 /// <summary>
-/// Parses, validates and stores each published trial record, then mines its pairs. Storing and mining are idempotent
-/// (one row per content hash, one pair per key), so a redelivered message adds nothing and only announces again.
+/// Parses, validates and stores each published trial record. Storing is idempotent (one row per content hash), so a
+/// redelivered message stores nothing new and only announces the stored trial again. Mining follows on TrialStored.
 /// </summary>
-public sealed partial class TrialPublishedConsumer(TrialRepository trials, PairMiningService mining, ILogger<TrialPublishedConsumer> logger) : IConsumer<TrialPublished>
+public sealed partial class TrialPublishedConsumer(TrialRepository trials, ILogger<TrialPublishedConsumer> logger) : IConsumer<TrialPublished>
 {
     public async Task Consume(ConsumeContext<TrialPublished> context)
     {
@@ -32,10 +30,6 @@ public sealed partial class TrialPublishedConsumer(TrialRepository trials, PairM
         if (stored.IsNewVersion) LogStored(trial.TrialId, stored.Version);
         await context.Publish(new TrialStored(trial.TrialId, trial.Source, trial.SourceRecordId, stored.Version, stored.ContentHash,
             stored.IsNewVersion, trial.HasResults, message.CorrelationId));
-
-        var version = new TrialRef(stored.Id, trial.TrialId, trial.Source, trial.SourceRecordId, stored.Version);
-        var (counts, added) = await mining.MineAsync(trial, version, context.CancellationToken);
-        await context.Publish(new PairsMined(trial.TrialId, trial.Source, trial.SourceRecordId, stored.Version, counts, added, message.CorrelationId));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected record {RecordId}: field {Field}: {Reason}")]
