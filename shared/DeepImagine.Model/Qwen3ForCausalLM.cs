@@ -1,0 +1,93 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace DeepImagine.Model;
+
+#pragma warning disable IDE1006 // Hugging Face parameter names
+
+/// <summary>
+/// Qwen3 causal language model with Hugging Face's architecture and parameter names (<c>model.*</c>, <c>lm_head.weight</c>).
+/// With tied embeddings there is no separate <c>lm_head</c>: logits use <c>model.embed_tokens.weight</c>, as in Hugging Face.
+/// </summary>
+public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
+{
+    private readonly Qwen3Model model;
+    private readonly Linear? lm_head;
+
+    public Qwen3Config Config { get; }
+
+    public Qwen3ForCausalLM(Qwen3Config config) : base(nameof(Qwen3ForCausalLM))
+    {
+        config.Validate();
+        Config = config;
+        model = new Qwen3Model(config);
+        register_module(nameof(model), model);
+        if (!config.TieWordEmbeddings)
+        {
+            lm_head = Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+            register_module(nameof(lm_head), lm_head);
+        }
+    }
+
+    /// <summary>A model with Hugging Face's initialisation (normal, std 0.02; norms at 1) from a seed.</summary>
+    public static Qwen3ForCausalLM CreateRandom(Qwen3Config config, long seed, Device? device = null)
+    {
+        using var _ = no_grad();
+        manual_seed(seed);
+        var created = new Qwen3ForCausalLM(config);
+        foreach (var (name, parameter) in created.named_parameters())
+        {
+            if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) init.normal_(parameter, 0, 0.02);
+        }
+        return device is null ? created : created.MoveTo(device);
+    }
+
+    public Qwen3ForCausalLM MoveTo(Device device)
+    {
+        this.to(device);
+        return this;
+    }
+
+    public Device Device => model.EmbedTokens.weight!.device;
+
+    /// <summary>Logits for <paramref name="inputIds"/> [batch, seq]; with padding, <paramref name="attentionMask"/> [batch, past + seq] is 1 for real tokens.</summary>
+    public override Tensor forward(Tensor inputIds) => Logits(inputIds);
+
+    public Tensor Logits(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = Hidden(inputIds, attentionMask, cache);
+        return LmHead(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Final hidden states [batch, seq, hidden].</summary>
+    public Tensor Hidden(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null)
+    {
+        using var scope = NewDisposeScope();
+        var device = inputIds.device;
+        var (batch, seq) = (inputIds.shape[0], inputIds.shape[1]);
+        var past = cache?.Length ?? 0;
+        var total = past + seq;
+        var keep = attentionMask ?? ones(batch, total, dtype: ScalarType.Int64, device: device);
+        if (keep.shape[1] != total)
+            throw new ArgumentException($"attention mask covers {keep.shape[1]} positions; expected past {past} + new {seq}", nameof(attentionMask));
+
+        // Positions count real tokens only, so left padding does not shift a sequence's rotary phases.
+        var positions = (keep.cumsum(1, ScalarType.Int64) - 1).clamp_min(0)[.., (int)past..];
+        var queries = arange(past, total, dtype: ScalarType.Int64, device: device).view(seq, 1);
+        var keys = arange(0, total, dtype: ScalarType.Int64, device: device).view(1, total);
+        var allowed = (keys <= queries).view(1, 1, seq, total) & keep.to(ScalarType.Bool).view(batch, 1, 1, total);
+        // A padding query still attends to itself, so no row is fully masked (which would give NaN).
+        allowed = allowed | (keys == queries).view(1, 1, seq, total);
+        return model.Forward(inputIds, positions, allowed, cache).MoveToOuterDisposeScope();
+    }
+
+    public Tensor LmHead(Tensor hidden) =>
+        lm_head is null ? functional.linear(hidden, model.EmbedTokens.weight!) : lm_head.forward(hidden);
+
+    /// <summary>A fresh cache for incremental decoding.</summary>
+    public KvCache NewCache() => new(Config.NumHiddenLayers);
+}
+#pragma warning restore IDE1006

@@ -1,0 +1,229 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace DeepImagine.Model;
+
+// Field names are Hugging Face's parameter names (RegisterComponents uses them), so checkpoints interchange.
+#pragma warning disable IDE1006
+
+/// <summary>Root-mean-square layer norm, computed in float32 as Hugging Face's Qwen3RMSNorm does.</summary>
+public sealed class Qwen3RMSNorm : Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly double eps;
+
+    public Qwen3RMSNorm(long size, double eps) : base(nameof(Qwen3RMSNorm))
+    {
+        weight = new Parameter(ones(size));
+        this.eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var dtype = input.dtype;
+        var x = input.to(ScalarType.Float32);
+        var variance = x.pow(2).mean([-1], keepdim: true);
+        x = x * rsqrt(variance + eps);
+        return (weight * x.to(dtype)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>
+public sealed class Qwen3MLP : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> gate_proj;
+    private readonly Module<Tensor, Tensor> up_proj;
+    private readonly Module<Tensor, Tensor> down_proj;
+
+    public Qwen3MLP(Qwen3Config config) : base(nameof(Qwen3MLP))
+    {
+        gate_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: false);
+        up_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: false);
+        down_proj = Linear(config.IntermediateSize, config.HiddenSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return down_proj.forward(functional.silu(gate_proj.forward(x)) * up_proj.forward(x)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Keys and values of earlier positions, per layer, for incremental decoding.</summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor?[] _keys;
+    private readonly Tensor?[] _values;
+
+    public KvCache(int layers)
+    {
+        _keys = new Tensor?[layers];
+        _values = new Tensor?[layers];
+    }
+
+    /// <summary>Positions cached so far.</summary>
+    public long Length => _keys[0]?.shape[2] ?? 0;
+
+    /// <summary>Appends this step's keys and values and returns all of them (outlives the caller's dispose scope).</summary>
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
+    {
+        var k = _keys[layer] is { } oldK ? cat([oldK, keys], 2) : keys.alias();
+        var v = _values[layer] is { } oldV ? cat([oldV, values], 2) : values.alias();
+        _keys[layer]?.Dispose();
+        _values[layer]?.Dispose();
+        _keys[layer] = k.DetachFromDisposeScope();
+        _values[layer] = v.DetachFromDisposeScope();
+        return (k, v);
+    }
+
+    /// <summary>Keeps only the given batch rows (used when sequences finish).</summary>
+    public void Select(Tensor rows)
+    {
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            if (_keys[i] is { } k) { var nk = k.index_select(0, rows).DetachFromDisposeScope(); k.Dispose(); _keys[i] = nk; }
+            if (_values[i] is { } v) { var nv = v.index_select(0, rows).DetachFromDisposeScope(); v.Dispose(); _values[i] = nv; }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _keys) t?.Dispose();
+        foreach (var t in _values) t?.Dispose();
+    }
+}
+
+/// <summary>Grouped-query attention with per-head q/k RMSNorm and rotary position embeddings.</summary>
+public sealed class Qwen3Attention : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> q_proj;
+    private readonly Module<Tensor, Tensor> k_proj;
+    private readonly Module<Tensor, Tensor> v_proj;
+    private readonly Module<Tensor, Tensor> o_proj;
+    private readonly Qwen3RMSNorm q_norm;
+    private readonly Qwen3RMSNorm k_norm;
+    private readonly int _heads, _kvHeads, _headDim;
+
+    public Qwen3Attention(Qwen3Config config) : base(nameof(Qwen3Attention))
+    {
+        _heads = config.NumAttentionHeads;
+        _kvHeads = config.NumKeyValueHeads;
+        _headDim = config.HeadDim;
+        q_proj = Linear(config.HiddenSize, _heads * _headDim, hasBias: config.AttentionBias);
+        k_proj = Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.AttentionBias);
+        v_proj = Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.AttentionBias);
+        o_proj = Linear(_heads * _headDim, config.HiddenSize, hasBias: config.AttentionBias);
+        q_norm = new Qwen3RMSNorm(_headDim, config.RmsNormEps);
+        k_norm = new Qwen3RMSNorm(_headDim, config.RmsNormEps);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(hidden, cos, sin, mask, cache, layer)");
+
+    /// <param name="hidden">[batch, seq, hidden]</param>
+    /// <param name="cos">[batch, seq, head_dim] rotary cosines for these positions</param>
+    /// <param name="mask">[batch, 1, seq, keys] true where attending is allowed</param>
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, seq) = (hidden.shape[0], hidden.shape[1]);
+        var q = q_norm.forward(q_proj.forward(hidden).view(batch, seq, _heads, _headDim)).transpose(1, 2);
+        var k = k_norm.forward(k_proj.forward(hidden).view(batch, seq, _kvHeads, _headDim)).transpose(1, 2);
+        var v = v_proj.forward(hidden).view(batch, seq, _kvHeads, _headDim).transpose(1, 2);
+        var c = cos.unsqueeze(1);
+        var s = sin.unsqueeze(1);
+        q = q * c + RotateHalf(q) * s;
+        k = k * c + RotateHalf(k) * s;
+        if (cache is not null) (k, v) = cache.Append(layer, k, v);
+        if (_kvHeads != _heads)
+        {
+            k = k.repeat_interleave(_heads / _kvHeads, dim: 1);
+            v = v.repeat_interleave(_heads / _kvHeads, dim: 1);
+        }
+        var attended = functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        var output = o_proj.forward(attended.transpose(1, 2).reshape(batch, seq, _heads * _headDim));
+        return output.MoveToOuterDisposeScope();
+    }
+
+    private static Tensor RotateHalf(Tensor x)
+    {
+        var half = (int)(x.shape[^1] / 2);
+        return cat([-x[.., .., .., half..], x[.., .., .., ..half]], -1);
+    }
+}
+
+public sealed class Qwen3DecoderLayer : Module<Tensor, Tensor>
+{
+    private readonly Qwen3Attention self_attn;
+    private readonly Qwen3MLP mlp;
+    private readonly Qwen3RMSNorm input_layernorm;
+    private readonly Qwen3RMSNorm post_attention_layernorm;
+
+    public Qwen3DecoderLayer(Qwen3Config config) : base(nameof(Qwen3DecoderLayer))
+    {
+        self_attn = new Qwen3Attention(config);
+        mlp = new Qwen3MLP(config);
+        input_layernorm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps);
+        post_attention_layernorm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(...)");
+
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    {
+        using var scope = NewDisposeScope();
+        var h = hidden + self_attn.Forward(input_layernorm.forward(hidden), cos, sin, mask, cache, layer);
+        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>The transformer body: <c>model.embed_tokens</c>, <c>model.layers.{i}</c>, <c>model.norm</c>.</summary>
+public sealed class Qwen3Model : Module<Tensor, Tensor>
+{
+    private readonly Embedding embed_tokens;
+    private readonly ModuleList<Qwen3DecoderLayer> layers;
+    private readonly Qwen3RMSNorm norm;
+    private readonly Tensor _invFreq;
+
+    public Qwen3Model(Qwen3Config config) : base(nameof(Qwen3Model))
+    {
+        embed_tokens = Embedding(config.VocabSize, config.HiddenSize);
+        layers = new ModuleList<Qwen3DecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new Qwen3DecoderLayer(config)).ToArray());
+        norm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps);
+        RegisterComponents();
+        // Not a parameter or buffer: recomputed from the config, as Hugging Face does (it is not in checkpoints).
+        _invFreq = (1.0 / pow(config.RopeTheta, arange(0, config.HeadDim, 2, dtype: ScalarType.Float64) / config.HeadDim)).to(ScalarType.Float32).DetachFromDisposeScope();
+    }
+
+    public Embedding EmbedTokens => embed_tokens;
+
+    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(...)");
+
+    /// <param name="inputIds">[batch, seq]</param>
+    /// <param name="positions">[batch, seq] position of each token (left padding shifts them)</param>
+    /// <param name="mask">[batch, 1, seq, keys] true where attending is allowed</param>
+    public Tensor Forward(Tensor inputIds, Tensor positions, Tensor mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = embed_tokens.forward(inputIds);
+        var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * _invFreq.to(positions.device);
+        var emb = cat([freqs, freqs], -1);
+        var cos = emb.cos().to(hidden.dtype);
+        var sin = emb.sin().to(hidden.dtype);
+        for (var i = 0; i < layers.Count; i++) hidden = layers[i].Forward(hidden, cos, sin, mask, cache, i);
+        return norm.forward(hidden).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _invFreq.Dispose();
+        base.Dispose(disposing);
+    }
+}
+#pragma warning restore IDE1006
