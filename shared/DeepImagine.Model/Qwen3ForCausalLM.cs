@@ -89,5 +89,41 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
 
     /// <summary>A fresh cache for incremental decoding.</summary>
     public KvCache NewCache() => new(Config.NumHiddenLayers);
+
+    /// <summary>The projections that can carry LoRA adapters, by full name.</summary>
+    public IEnumerable<(string Name, ProjectionLinear Projection)> Projections => model.Projections;
+
+    /// <summary>The settings of the adapters added, if any.</summary>
+    public LoraSettings? Lora { get; private set; }
+    public IReadOnlyList<string> LoraTargets { get; private set; } = [];
+
+    /// <summary>
+    /// Adds LoRA adapters to the named projections (default: all attention and MLP projections) and freezes everything
+    /// else, so training updates the adapters alone.
+    /// </summary>
+    public void AddLora(LoraSettings settings, IReadOnlyList<string>? targets = null)
+    {
+        targets ??= LoraSettings.DefaultTargets;
+        foreach (var (name, projection) in Projections)
+        {
+            if (targets.Any(t => name.EndsWith("." + t, StringComparison.Ordinal))) projection.AddAdapter(settings);
+        }
+        foreach (var (name, parameter) in named_parameters()) parameter.requires_grad = name.Contains(".lora_", StringComparison.Ordinal);
+        Lora = settings;
+        LoraTargets = targets;
+    }
+
+    /// <summary>The adapter parameters, by full name ("model.layers.0.self_attn.q_proj.lora_A.weight").</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> LoraParameters() =>
+        named_parameters().Where(p => p.name.Contains(".lora_", StringComparison.Ordinal)).Select(p => (p.name, p.parameter)).ToList();
+
+    /// <summary>Folds every adapter into its projection's weight.</summary>
+    public void MergeLora()
+    {
+        foreach (var (_, projection) in Projections) projection.Merge();
+    }
+
+    /// <summary>The trainable parameters (all, or the adapters alone once LoRA is added).</summary>
+    public IReadOnlyList<Parameter> TrainableParameters() => parameters().Where(p => p.requires_grad).ToList();
 }
 #pragma warning restore IDE1006

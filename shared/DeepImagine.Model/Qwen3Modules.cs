@@ -35,17 +35,20 @@ public sealed class Qwen3RMSNorm : Module<Tensor, Tensor>
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>
 public sealed class Qwen3MLP : Module<Tensor, Tensor>
 {
-    private readonly Module<Tensor, Tensor> gate_proj;
-    private readonly Module<Tensor, Tensor> up_proj;
-    private readonly Module<Tensor, Tensor> down_proj;
+    private readonly ProjectionLinear gate_proj;
+    private readonly ProjectionLinear up_proj;
+    private readonly ProjectionLinear down_proj;
 
     public Qwen3MLP(Qwen3Config config) : base(nameof(Qwen3MLP))
     {
-        gate_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: false);
-        up_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: false);
-        down_proj = Linear(config.IntermediateSize, config.HiddenSize, hasBias: false);
+        gate_proj = new ProjectionLinear(config.HiddenSize, config.IntermediateSize);
+        up_proj = new ProjectionLinear(config.HiddenSize, config.IntermediateSize);
+        down_proj = new ProjectionLinear(config.IntermediateSize, config.HiddenSize);
         RegisterComponents();
     }
+
+    public IEnumerable<(string Name, ProjectionLinear Projection)> Projections =>
+        [(nameof(gate_proj), gate_proj), (nameof(up_proj), up_proj), (nameof(down_proj), down_proj)];
 
     public override Tensor forward(Tensor x)
     {
@@ -101,10 +104,10 @@ public sealed class KvCache : IDisposable
 /// <summary>Grouped-query attention with per-head q/k RMSNorm and rotary position embeddings.</summary>
 public sealed class Qwen3Attention : Module<Tensor, Tensor>
 {
-    private readonly Module<Tensor, Tensor> q_proj;
-    private readonly Module<Tensor, Tensor> k_proj;
-    private readonly Module<Tensor, Tensor> v_proj;
-    private readonly Module<Tensor, Tensor> o_proj;
+    private readonly ProjectionLinear q_proj;
+    private readonly ProjectionLinear k_proj;
+    private readonly ProjectionLinear v_proj;
+    private readonly ProjectionLinear o_proj;
     private readonly Qwen3RMSNorm q_norm;
     private readonly Qwen3RMSNorm k_norm;
     private readonly int _heads, _kvHeads, _headDim;
@@ -114,14 +117,17 @@ public sealed class Qwen3Attention : Module<Tensor, Tensor>
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
-        q_proj = Linear(config.HiddenSize, _heads * _headDim, hasBias: config.AttentionBias);
-        k_proj = Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.AttentionBias);
-        v_proj = Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.AttentionBias);
-        o_proj = Linear(_heads * _headDim, config.HiddenSize, hasBias: config.AttentionBias);
+        q_proj = new ProjectionLinear(config.HiddenSize, _heads * _headDim, config.AttentionBias);
+        k_proj = new ProjectionLinear(config.HiddenSize, _kvHeads * _headDim, config.AttentionBias);
+        v_proj = new ProjectionLinear(config.HiddenSize, _kvHeads * _headDim, config.AttentionBias);
+        o_proj = new ProjectionLinear(_heads * _headDim, config.HiddenSize, config.AttentionBias);
         q_norm = new Qwen3RMSNorm(_headDim, config.RmsNormEps);
         k_norm = new Qwen3RMSNorm(_headDim, config.RmsNormEps);
         RegisterComponents();
     }
+
+    public IEnumerable<(string Name, ProjectionLinear Projection)> Projections =>
+        [(nameof(q_proj), q_proj), (nameof(k_proj), k_proj), (nameof(v_proj), v_proj), (nameof(o_proj), o_proj)];
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(hidden, cos, sin, mask, cache, layer)");
 
@@ -173,6 +179,10 @@ public sealed class Qwen3DecoderLayer : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    public IEnumerable<(string Name, ProjectionLinear Projection)> Projections =>
+        self_attn.Projections.Select(p => ($"self_attn.{p.Name}", p.Projection))
+            .Concat(mlp.Projections.Select(p => ($"mlp.{p.Name}", p.Projection)));
+
     public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(...)");
 
     public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
@@ -202,6 +212,10 @@ public sealed class Qwen3Model : Module<Tensor, Tensor>
     }
 
     public Embedding EmbedTokens => embed_tokens;
+
+    /// <summary>Every projection that can carry a LoRA adapter, by its full name ("model.layers.0.self_attn.q_proj").</summary>
+    public IEnumerable<(string Name, ProjectionLinear Projection)> Projections =>
+        layers.SelectMany((layer, i) => layer.Projections.Select(p => ($"model.layers.{i}.{p.Name}", p.Projection)));
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(...)");
 

@@ -1,0 +1,150 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
+
+namespace DeepImagine.Model;
+
+/// <summary>One chat message.</summary>
+public sealed record ChatMessage(string Role, string Content);
+
+/// <summary>
+/// Byte-level BPE (Microsoft.ML.Tokenizers) with Qwen's pre-tokenizer (digits one per token) and NFC normalization,
+/// loaded from <c>vocab.json</c> + <c>merges.txt</c> or from a Hugging Face <c>tokenizer.json</c>; special tokens and
+/// the ChatML template (<c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c>).
+/// </summary>
+public sealed class ChatTokenizer
+{
+    public const string EndOfText = "<|endoftext|>";
+    public const string ImStart = "<|im_start|>";
+    public const string ImEnd = "<|im_end|>";
+    public const string VocabFile = "vocab.json";
+    public const string MergesFile = "merges.txt";
+    public const string SpecialTokensFile = "special_tokens.json";
+    public const string TokenizerJsonFile = "tokenizer.json";
+
+    /// <summary>Qwen2/Qwen3's pre-tokenizer pattern.</summary>
+    public const string QwenPattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    private readonly BpeTokenizer _bpe;
+    private readonly string _vocabJson;
+    private readonly string _mergesText;
+
+    public IReadOnlyDictionary<string, int> SpecialTokens { get; }
+    public int VocabSize { get; }
+    public int EndOfTextId => SpecialTokens[EndOfText];
+    public int ImEndId => SpecialTokens[ImEnd];
+    public int ImStartId => SpecialTokens[ImStart];
+    /// <summary>Padding uses end-of-text, as Qwen does.</summary>
+    public int PadId => EndOfTextId;
+
+    private ChatTokenizer(string vocabJson, string mergesText, IReadOnlyDictionary<string, int> specialTokens)
+    {
+        _vocabJson = vocabJson;
+        _mergesText = mergesText;
+        SpecialTokens = specialTokens;
+        var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(vocabJson)!;
+        foreach (var name in new[] { EndOfText, ImStart, ImEnd })
+        {
+            if (!specialTokens.ContainsKey(name)) throw new InvalidDataException($"special token '{name}' is missing");
+        }
+        var specials = specialTokens.ToDictionary(kv => kv.Key, kv => kv.Value);
+        _bpe = BpeTokenizer.Create(new BpeOptions(vocab)
+        {
+            Merges = mergesText.Split('\n').Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal)),
+            ByteLevel = true,
+            PreTokenizer = new RegexPreTokenizer(new Regex(QwenPattern, RegexOptions.Compiled), specials),
+            Normalizer = new NfcNormalizer(),
+            SpecialTokens = specials,
+        });
+        VocabSize = Math.Max(vocab.Values.DefaultIfEmpty(-1).Max(), specialTokens.Values.Max()) + 1;
+    }
+
+    public static ChatTokenizer FromFiles(string vocabJson, string mergesText, IReadOnlyDictionary<string, int> specialTokens) =>
+        new(vocabJson, mergesText, specialTokens);
+
+    /// <summary>Loads from a directory with vocab.json + merges.txt (+ special_tokens.json), or a tokenizer.json.</summary>
+    public static ChatTokenizer Load(string directory)
+    {
+        var vocab = Path.Combine(directory, VocabFile);
+        var merges = Path.Combine(directory, MergesFile);
+        var specialsPath = Path.Combine(directory, SpecialTokensFile);
+        var tokenizerJson = Path.Combine(directory, TokenizerJsonFile);
+        if (File.Exists(vocab) && File.Exists(merges) && File.Exists(specialsPath))
+        {
+            var specials = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(specialsPath))!;
+            return new ChatTokenizer(File.ReadAllText(vocab), File.ReadAllText(merges), specials);
+        }
+        if (File.Exists(tokenizerJson)) return FromTokenizerJson(File.ReadAllText(tokenizerJson));
+        throw new FileNotFoundException($"'{directory}' has neither {VocabFile} + {MergesFile} + {SpecialTokensFile} nor {TokenizerJsonFile}");
+    }
+
+    /// <summary>Reads a Hugging Face tokenizer.json: its BPE vocabulary, merges (either layout) and added tokens.</summary>
+    public static ChatTokenizer FromTokenizerJson(string json)
+    {
+        var root = JsonNode.Parse(json)!;
+        var model = root["model"] ?? throw new InvalidDataException("tokenizer.json: field 'model' is missing");
+        if (model["type"]?.GetValue<string>() is { } type && type != "BPE") throw new InvalidDataException($"tokenizer.json: model type '{type}' is not BPE");
+        var vocab = model["vocab"]!.ToJsonString();
+        var merges = new StringBuilder();
+        foreach (var merge in model["merges"]!.AsArray())
+        {
+            merges.Append(merge is JsonArray pair ? $"{pair[0]!.GetValue<string>()} {pair[1]!.GetValue<string>()}" : merge!.GetValue<string>()).Append('\n');
+        }
+        var specials = (root["added_tokens"]?.AsArray() ?? [])
+            .ToDictionary(t => t!["content"]!.GetValue<string>(), t => t!["id"]!.GetValue<int>());
+        return new ChatTokenizer(vocab, merges.ToString(), specials);
+    }
+
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, VocabFile), _vocabJson);
+        File.WriteAllText(Path.Combine(directory, MergesFile), _mergesText);
+        File.WriteAllText(Path.Combine(directory, SpecialTokensFile), JsonSerializer.Serialize(SpecialTokens));
+    }
+
+    public IReadOnlyList<int> Encode(string text) => _bpe.EncodeToIds(text);
+
+    public string Decode(IEnumerable<int> ids) => _bpe.Decode(ids) ?? "";
+
+    /// <summary>ChatML: each message as <c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c>, then optionally the assistant's opening.</summary>
+    public static string ChatText(IEnumerable<ChatMessage> messages, bool addGenerationPrompt)
+    {
+        var text = new StringBuilder();
+        foreach (var m in messages) text.Append(ImStart).Append(m.Role).Append('\n').Append(m.Content).Append(ImEnd).Append('\n');
+        if (addGenerationPrompt) text.Append(ImStart).Append("assistant\n");
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Token ids of a conversation and, for each, whether it belongs to an assistant's answer (its content and closing
+    /// <c>&lt;|im_end|&gt;</c>): the tokens supervised fine-tuning learns.
+    /// </summary>
+    public (List<int> Ids, List<bool> IsAssistant) EncodeChat(IReadOnlyList<ChatMessage> messages)
+    {
+        var ids = new List<int>();
+        var assistant = new List<bool>();
+        foreach (var m in messages)
+        {
+            var head = Encode($"{ImStart}{m.Role}\n");
+            ids.AddRange(head);
+            assistant.AddRange(Enumerable.Repeat(false, head.Count));
+            var body = Encode(m.Content + ImEnd);
+            var learn = m.Role == "assistant";
+            ids.AddRange(body);
+            assistant.AddRange(Enumerable.Repeat(learn, body.Count));
+            var newline = Encode("\n");
+            ids.AddRange(newline);
+            assistant.AddRange(Enumerable.Repeat(false, newline.Count));
+        }
+        return (ids, assistant);
+    }
+
+    private sealed class NfcNormalizer : Normalizer
+    {
+        public override string Normalize(string original) => original.Normalize(NormalizationForm.FormC);
+        public override string Normalize(ReadOnlySpan<char> original) => original.ToString().Normalize(NormalizationForm.FormC);
+    }
+}
