@@ -64,6 +64,8 @@ public sealed class ProjectionLinear : Module<Tensor, Tensor>
         init.zeros_(lora_B.weight!);
         _loraDropout = settings.Dropout > 0 ? Dropout(settings.Dropout) : null;
         _scaling = settings.Scaling;
+        lora_A.weight!.DetachFromDisposeScope();
+        lora_B.weight!.DetachFromDisposeScope();
         register_module(nameof(lora_A), lora_A);
         register_module(nameof(lora_B), lora_B);
         if (_loraDropout is not null) register_module("lora_dropout", _loraDropout);

@@ -29,17 +29,26 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
             lm_head = Linear(config.HiddenSize, config.VocabSize, hasBias: false);
             register_module(nameof(lm_head), lm_head);
         }
+        // A model built while a dispose scope is open must outlive it: its parameters belong to the model alone.
+        foreach (var parameter in parameters()) parameter.DetachFromDisposeScope();
     }
 
-    /// <summary>A model with Hugging Face's initialisation (normal, std 0.02; norms at 1) from a seed.</summary>
+    /// <summary>
+    /// A model with Hugging Face's initialisation (normal, std 0.02; norms at 1) from a seed, drawn from its own generator
+    /// so that concurrent code using torch's global generator cannot change it.
+    /// </summary>
     public static Qwen3ForCausalLM CreateRandom(Qwen3Config config, long seed, Device? device = null)
     {
         using var _ = no_grad();
-        manual_seed(seed);
         var created = new Qwen3ForCausalLM(config);
+        using var generator = new Generator((ulong)seed);
         foreach (var (name, parameter) in created.named_parameters())
         {
-            if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) init.normal_(parameter, 0, 0.02);
+            if (!name.EndsWith("norm.weight", StringComparison.Ordinal))
+            {
+                using var values = normal(0, 0.02, parameter.shape, generator: generator);
+                parameter.copy_(values);
+            }
         }
         return device is null ? created : created.MoveTo(device);
     }

@@ -1,0 +1,75 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepImagine.Model.Tests;
+
+public class Generating
+{
+    private static readonly IReadOnlyList<string> Prompts = Training.Examples.Select(Training.Prompt).ToList();
+
+    [Fact]
+    public void Gives_the_same_greedy_output_with_and_without_the_cache()
+    {
+        var cached = TextGenerator.Generate(Training.OverfittedModel, Corpus.Tokenizer, Prompts, new GenerationOptions { MaxNewTokens = 12 });
+        var recomputed = TextGenerator.Generate(Training.OverfittedModel, Corpus.Tokenizer, Prompts, new GenerationOptions { MaxNewTokens = 12, UseCache = false });
+
+        Assert.Equal(cached.Select(r => r.Tokens), recomputed.Select(r => r.Tokens));
+        for (var i = 0; i < cached.Count; i++)
+            Assert.All(cached[i].LogProbs.Zip(recomputed[i].LogProbs), p => Assert.Equal(p.First, p.Second, 3));
+    }
+
+    [Fact]
+    public void Samples_reproducibly_from_a_seed()
+    {
+        using var model = Qwen3ForCausalLM.CreateRandom(TinyModels.Config(vocab: Corpus.Tokenizer.VocabSize), seed: 41);
+        var options = new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, TopK = 50, TopP = 0.9, Seed = 5, StopTokenIds = [] };
+
+        var first = TextGenerator.Generate(model, Corpus.Tokenizer, Prompts, options);
+        var again = TextGenerator.Generate(model, Corpus.Tokenizer, Prompts, options);
+        var other = TextGenerator.Generate(model, Corpus.Tokenizer, Prompts, options with { Seed = 6 });
+
+        Assert.Equal(first.Select(r => r.Tokens), again.Select(r => r.Tokens));
+        Assert.NotEqual(first.SelectMany(r => r.Tokens), other.SelectMany(r => r.Tokens));
+        Assert.All(first, r => Assert.Equal(20, r.Tokens.Count));
+    }
+
+    [Fact]
+    public void Keeps_sampling_within_the_top_k()
+    {
+        using var model = Qwen3ForCausalLM.CreateRandom(TinyModels.Config(vocab: Corpus.Tokenizer.VocabSize), seed: 42);
+        var prompt = Corpus.Tokenizer.Encode(Prompts[0]);
+        // The most likely next token under the model: top-k 1 must always pick it.
+        using var logits = model.Logits(tensor(prompt.Select(i => (long)i).ToArray()).unsqueeze(0));
+        var best = (int)logits[0, -1].argmax().item<long>();
+
+        var sampled = TextGenerator.Generate(model, Corpus.Tokenizer, [prompt, prompt, prompt], new GenerationOptions { MaxNewTokens = 1, Temperature = 2.0, TopK = 1, Seed = 3, StopTokenIds = [] });
+
+        Assert.All(sampled, r => Assert.Equal(best, r.Tokens[0]));
+    }
+
+    [Fact]
+    public void Stops_at_a_stop_string_and_returns_log_probabilities_of_the_chosen_tokens()
+    {
+        var result = TextGenerator.Generate(Training.OverfittedModel, Corpus.Tokenizer, [Prompts[1]], new GenerationOptions { MaxNewTokens = 40, StopStrings = ["DECISION"] })[0];
+
+        Assert.Equal("stop_string", result.FinishReason);
+        Assert.Equal("Lower: -1.85 vs -1.45. ", result.Text);
+        Assert.Equal(result.Tokens.Count, result.LogProbs.Count);
+        Assert.All(result.LogProbs, lp => Assert.InRange(lp, -50f, 0f));
+        // A memorised answer is near-certain.
+        Assert.True(result.LogProbs.Average() > -0.5, $"mean log-prob {result.LogProbs.Average()}");
+    }
+
+    [Fact]
+    public void Ranks_the_memorised_continuation_first_when_scoring_options()
+    {
+        var prompt = Corpus.Tokenizer.Encode(Prompts[0] + "Higher: 6.98 vs -0.19. DECISION: (");
+        var options = new[] { "A", "B", "C" }.Select(o => (IReadOnlyList<int>)Corpus.Tokenizer.Encode(o + ")")).ToList();
+
+        var (logLikelihoods, probabilities) = TextGenerator.ScoreOptions(Training.OverfittedModel, prompt, options, Corpus.Tokenizer.PadId);
+
+        Assert.Equal(0, Array.IndexOf(logLikelihoods, logLikelihoods.Max()));
+        Assert.True(probabilities[0] > 0.9, $"p(A) = {probabilities[0]}");
+        Assert.Equal(1.0, probabilities.Sum(), 9);
+    }
+}
