@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down migrate services-up services-down services-status run stop test bench-ingest bench-pairs clean
+.PHONY: all build infra-up infra-down migrate services-up services-down services-status run stop test bench-ingest bench-pairs bench-model clean
 
 all: build
 
@@ -60,6 +60,12 @@ bench-ingest: infra-up build migrate services-up
 ## Ingest + mine at store sizes 1k, 10k, 50k; approximate mining time per new trial; into docs/benchmarks.md.
 bench-pairs: infra-up build migrate services-up
 	./deepimagine bench pairs --sizes 1000 10000 50000 --report docs/benchmarks.md
+
+## Model core: training and generation speed, memory, against PyTorch (Debian's python3-torch), into docs/benchmarks.md.
+bench-model:
+	@command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c "import torch" 2>/dev/null || \
+	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q && $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-torch libopenblas0-pthread; }
+	./deepimagine bench model --report docs/benchmarks.md
 
 clean:
 	$(DOTNET) clean DeepImagine.sln -nologo -v quiet

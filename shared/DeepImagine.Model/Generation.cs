@@ -56,7 +56,7 @@ public static class TextGenerator
         var mask = tensor(keep, device: device);
         var stopIds = (options.StopTokenIds ?? [tokenizer.ImEndId, tokenizer.EndOfTextId]).ToHashSet();
         using var generator = new torch.Generator((ulong)options.Seed, device);
-        using var cache = options.UseCache ? model.NewCache() : null;
+        using var cache = options.UseCache ? model.NewCache(width + options.MaxNewTokens) : null;
 
         var tokens = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
         var logProbs = Enumerable.Range(0, batch).Select(_ => new List<float>()).ToArray();

@@ -85,19 +85,33 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
 
         // Positions count real tokens only, so left padding does not shift a sequence's rotary phases.
         var positions = (keep.cumsum(1, ScalarType.Int64) - 1).clamp_min(0)[.., (int)past..];
+        AttentionMask mask;
+        if (attentionMask is null || keep.all().item<bool>())
+        {
+            // Without padding no explicit mask is needed: one new token may see everything, a prompt is plainly causal.
+            mask = seq == 1 ? AttentionMask.None : past == 0 ? AttentionMask.Causal : Explicit(keep, past, seq, total, device);
+        }
+        else
+        {
+            mask = Explicit(keep, past, seq, total, device);
+        }
+        return model.Forward(inputIds, positions, mask, cache).MoveToOuterDisposeScope();
+    }
+
+    private static AttentionMask Explicit(Tensor keep, long past, long seq, long total, Device device)
+    {
         var queries = arange(past, total, dtype: ScalarType.Int64, device: device).view(seq, 1);
         var keys = arange(0, total, dtype: ScalarType.Int64, device: device).view(1, total);
-        var allowed = (keys <= queries).view(1, 1, seq, total) & keep.to(ScalarType.Bool).view(batch, 1, 1, total);
+        var allowed = (keys <= queries).view(1, 1, seq, total) & keep.to(ScalarType.Bool).view(keep.shape[0], 1, 1, total);
         // A padding query still attends to itself, so no row is fully masked (which would give NaN).
-        allowed = allowed | (keys == queries).view(1, 1, seq, total);
-        return model.Forward(inputIds, positions, allowed, cache).MoveToOuterDisposeScope();
+        return new AttentionMask(allowed | (keys == queries).view(1, 1, seq, total), false);
     }
 
     public Tensor LmHead(Tensor hidden) =>
         lm_head is null ? functional.linear(hidden, model.EmbedTokens.weight!) : lm_head.forward(hidden);
 
     /// <summary>A fresh cache for incremental decoding.</summary>
-    public KvCache NewCache() => new(Config.NumHiddenLayers);
+    public KvCache NewCache(long capacity = 256) => new(Config.NumHiddenLayers, capacity);
 
     /// <summary>The projections that can carry LoRA adapters, by full name.</summary>
     public IEnumerable<(string Name, ProjectionLinear Projection)> Projections => model.Projections;

@@ -57,41 +57,51 @@ public sealed class Qwen3MLP : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Keys and values of earlier positions, per layer, for incremental decoding.</summary>
+/// <summary>
+/// Keys and values of earlier positions, per layer, for incremental decoding. Each layer's keys and values live in one
+/// buffer with room to spare, written in place, so a decoding step copies only its own new position.
+/// </summary>
 public sealed class KvCache : IDisposable
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
+    private readonly long _initialCapacity;
+    private long _length;
 
-    public KvCache(int layers)
+    public KvCache(int layers, long capacity = 256)
     {
         _keys = new Tensor?[layers];
         _values = new Tensor?[layers];
+        _initialCapacity = Math.Max(1, capacity);
     }
 
     /// <summary>Positions cached so far.</summary>
-    public long Length => _keys[0]?.shape[2] ?? 0;
+    public long Length => _length;
 
-    /// <summary>Appends this step's keys and values and returns all of them (outlives the caller's dispose scope).</summary>
+    /// <summary>Appends this step's keys and values [batch, kv heads, new, head dim] and returns views of all of them.</summary>
     internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
     {
-        var k = _keys[layer] is { } oldK ? cat([oldK, keys], 2) : keys.alias();
-        var v = _values[layer] is { } oldV ? cat([oldV, values], 2) : values.alias();
-        _keys[layer]?.Dispose();
-        _values[layer]?.Dispose();
-        _keys[layer] = k.DetachFromDisposeScope();
-        _values[layer] = v.DetachFromDisposeScope();
-        return (k, v);
+        var added = keys.shape[2];
+        var start = layer == 0 ? _length : _length - added; // layer 0 advances the length for the step
+        if (layer == 0) _length += added;
+        _keys[layer] = Reserve(_keys[layer], keys, _length);
+        _values[layer] = Reserve(_values[layer], values, _length);
+        _keys[layer]!.narrow(2, start, added).copy_(keys);
+        _values[layer]!.narrow(2, start, added).copy_(values);
+        return (_keys[layer]!.narrow(2, 0, _length), _values[layer]!.narrow(2, 0, _length));
     }
 
-    /// <summary>Keeps only the given batch rows (used when sequences finish).</summary>
-    public void Select(Tensor rows)
+    private Tensor Reserve(Tensor? buffer, Tensor like, long needed)
     {
-        for (var i = 0; i < _keys.Length; i++)
+        if (buffer is not null && buffer.shape[2] >= needed) return buffer;
+        var capacity = Math.Max(needed, Math.Max(_initialCapacity, (buffer?.shape[2] ?? 0) * 2));
+        var grown = zeros([like.shape[0], like.shape[1], capacity, like.shape[3]], dtype: like.dtype, device: like.device).DetachFromDisposeScope();
+        if (buffer is not null)
         {
-            if (_keys[i] is { } k) { var nk = k.index_select(0, rows).DetachFromDisposeScope(); k.Dispose(); _keys[i] = nk; }
-            if (_values[i] is { } v) { var nv = v.index_select(0, rows).DetachFromDisposeScope(); v.Dispose(); _values[i] = nv; }
+            grown.narrow(2, 0, buffer.shape[2]).copy_(buffer);
+            buffer.Dispose();
         }
+        return grown;
     }
 
     public void Dispose()
@@ -99,6 +109,13 @@ public sealed class KvCache : IDisposable
         foreach (var t in _keys) t?.Dispose();
         foreach (var t in _values) t?.Dispose();
     }
+}
+
+/// <summary>Which keys each query may attend to: an explicit boolean mask [batch, 1, queries, keys], plain causal, or all.</summary>
+public sealed record AttentionMask(Tensor? Allowed, bool IsCausal)
+{
+    public static readonly AttentionMask None = new(null, false);
+    public static readonly AttentionMask Causal = new(null, true);
 }
 
 /// <summary>Grouped-query attention with per-head q/k RMSNorm and rotary position embeddings.</summary>
@@ -133,8 +150,7 @@ public sealed class Qwen3Attention : Module<Tensor, Tensor>
 
     /// <param name="hidden">[batch, seq, hidden]</param>
     /// <param name="cos">[batch, seq, head_dim] rotary cosines for these positions</param>
-    /// <param name="mask">[batch, 1, seq, keys] true where attending is allowed</param>
-    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         var (batch, seq) = (hidden.shape[0], hidden.shape[1]);
@@ -146,12 +162,26 @@ public sealed class Qwen3Attention : Module<Tensor, Tensor>
         q = q * c + RotateHalf(q) * s;
         k = k * c + RotateHalf(k) * s;
         if (cache is not null) (k, v) = cache.Append(layer, k, v);
-        if (_kvHeads != _heads)
+        Tensor attended;
+        if (_kvHeads == _heads)
         {
-            k = k.repeat_interleave(_heads / _kvHeads, dim: 1);
-            v = v.repeat_interleave(_heads / _kvHeads, dim: 1);
+            attended = functional.scaled_dot_product_attention(q, k, v, attn_mask: mask.Allowed, is_casual: mask.IsCausal);
         }
-        var attended = functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        else
+        {
+            // Grouped-query attention without copying keys and values per query head: the g query heads that share a
+            // key/value head are stacked along the query axis (head h = kv head · g + j), and the mask repeated to match.
+            var groups = _heads / _kvHeads;
+            if (mask.IsCausal && seq > 1)
+            {
+                // Stacked queries break the plain causal shape; spell the mask out.
+                var causal = ones(seq, k.shape[2], dtype: ScalarType.Bool, device: q.device).tril(k.shape[2] - seq).view(1, 1, seq, k.shape[2]);
+                mask = new AttentionMask(causal, false);
+            }
+            var stacked = q.reshape(batch, _kvHeads, groups * seq, _headDim);
+            var stackedMask = mask.Allowed?.repeat(1, 1, groups, 1);
+            attended = functional.scaled_dot_product_attention(stacked, k, v, attn_mask: stackedMask).reshape(batch, _heads, seq, _headDim);
+        }
         var output = o_proj.forward(attended.transpose(1, 2).reshape(batch, seq, _heads * _headDim));
         return output.MoveToOuterDisposeScope();
     }
@@ -185,7 +215,7 @@ public sealed class Qwen3DecoderLayer : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(...)");
 
-    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         var h = hidden + self_attn.Forward(input_layernorm.forward(hidden), cos, sin, mask, cache, layer);
@@ -221,8 +251,7 @@ public sealed class Qwen3Model : Module<Tensor, Tensor>
 
     /// <param name="inputIds">[batch, seq]</param>
     /// <param name="positions">[batch, seq] position of each token (left padding shifts them)</param>
-    /// <param name="mask">[batch, 1, seq, keys] true where attending is allowed</param>
-    public Tensor Forward(Tensor inputIds, Tensor positions, Tensor mask, KvCache? cache)
+    public Tensor Forward(Tensor inputIds, Tensor positions, AttentionMask mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         var hidden = embed_tokens.forward(inputIds);

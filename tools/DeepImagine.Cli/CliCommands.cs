@@ -143,6 +143,11 @@ internal static class CliCommands
         pairsCommand.SetAction(async (result, cancellationToken) =>
             await PairsBenchmark.RunAsync(result.GetValue(pairSizes)!, result.GetValue(data)!, result.GetValue(report), cancellationToken));
         bench.Subcommands.Add(pairsCommand);
+        var skipPyTorch = new Option<bool>("--skip-pytorch") { Description = "do not run the PyTorch comparison" };
+        var modelCommand = new Command("model", "Training and generation speed of the model core, against PyTorch.") { data, report, skipPyTorch };
+        modelCommand.SetAction(async (result, cancellationToken) =>
+            await ModelBenchmark.RunAsync(result.GetValue(data)!, result.GetValue(report), result.GetValue(skipPyTorch), cancellationToken));
+        bench.Subcommands.Add(modelCommand);
         return bench;
     }
 }
