@@ -19,20 +19,27 @@ install_packages() {
   fi
 }
 
+rabbit_config_changed=0
+write_if_changed() { # path: writes stdin there when it differs, and notes the change
+  local tmp; tmp="$(mktemp)"; cat >"$tmp"
+  if ! as_root cmp -s "$tmp" "$1" 2>/dev/null; then as_root cp "$tmp" "$1"; rabbit_config_changed=1; fi
+  rm -f "$tmp"
+}
+
 configure_rabbitmq() {
   as_root mkdir -p /etc/rabbitmq
-  as_root tee /etc/rabbitmq/rabbitmq.conf >/dev/null <<CONF
+  write_if_changed /etc/rabbitmq/rabbitmq.conf <<CONF
 listeners.tcp.1 = 127.0.0.1:5672
 management.tcp.ip = 127.0.0.1
 management.tcp.port = 15672
 loopback_users = none
 CONF
-  as_root tee /etc/rabbitmq/rabbitmq-env.conf >/dev/null <<CONF
+  write_if_changed /etc/rabbitmq/rabbitmq-env.conf <<CONF
 NODENAME=rabbit@localhost
 ERL_EPMD_ADDRESS=127.0.0.1
 SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 CONF
-  as_root tee /etc/rabbitmq/enabled_plugins >/dev/null <<CONF
+  write_if_changed /etc/rabbitmq/enabled_plugins <<CONF
 [rabbitmq_management].
 CONF
 }
@@ -40,6 +47,15 @@ CONF
 rabbit_ping() { as_root rabbitmqctl -n rabbit@localhost -q status >/dev/null 2>&1 && as_root rabbitmq-diagnostics -n rabbit@localhost -q ping >/dev/null 2>&1; }
 
 start_rabbitmq() {
+  # A node started before this configuration (e.g. by the package's own scripts) would listen beyond loopback.
+  if [ "$rabbit_config_changed" = 1 ] && rabbit_ping; then
+    echo "infra-up: restarting RabbitMQ with the loopback-only configuration"
+    as_root rabbitmqctl -n rabbit@localhost shutdown >/dev/null || true
+  fi
+  if pgrep -u rabbitmq beam.smp >/dev/null 2>&1 && ! rabbit_ping; then
+    echo "infra-up: a RabbitMQ node not named rabbit@localhost is running; stopping it"
+    as_root pkill -u rabbitmq beam.smp || true; sleep 2
+  fi
   if rabbit_ping; then echo "infra-up: RabbitMQ already running"; else
     echo "infra-up: starting RabbitMQ"
     as_root rabbitmq-server -detached
@@ -63,12 +79,18 @@ start_postgresql() {
     as_root pg_createcluster "$v" main -p "$DEEPIMAGINE_PG_PORT" >/dev/null
   fi
   local conf="/etc/postgresql/$v/main/postgresql.conf"
+  local before; before="$(as_root md5sum "$conf")"
   as_root sed -i -E "s/^#?listen_addresses\s*=.*/listen_addresses = '127.0.0.1'/" "$conf"
   as_root sed -i -E "s/^#?port\s*=.*/port = $DEEPIMAGINE_PG_PORT/" "$conf"
   # Enough connections for the services, the test hosts and benchmarks at once.
   as_root sed -i -E "s/^#?max_connections\s*=.*/max_connections = 300/" "$conf"
   if pg_lsclusters -h | awk -v v="$v" '$1==v && $2=="main" {print $4}' | grep -q online; then
-    echo "infra-up: PostgreSQL already running"
+    if [ "$before" != "$(as_root md5sum "$conf")" ]; then
+      echo "infra-up: restarting PostgreSQL with the loopback-only configuration"
+      as_root pg_ctlcluster "$v" main restart
+    else
+      echo "infra-up: PostgreSQL already running"
+    fi
   else
     echo "infra-up: starting PostgreSQL"
     as_root pg_ctlcluster "$v" main start

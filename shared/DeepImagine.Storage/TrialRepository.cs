@@ -123,10 +123,11 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
                 from trials where trial_id = @trialId or source_record_id = @trialId
                 order by version desc, stored_at desc limit 1
                 """, new { trialId }, cancellationToken: cancellationToken));
-        return row is { } r
-            ? new StoredTrial(r.Id, r.Version, r.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(r.StoredAt, DateTimeKind.Utc)), TrialJson.Deserialize(r.Document))
-            : null;
+        return row is { } r ? ToStored(r) : null;
     }
+
+    private static StoredTrial ToStored((long Id, int Version, string ContentHash, DateTime StoredAt, string Document) row) =>
+        new(row.Id, row.Version, row.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(row.StoredAt, DateTimeKind.Utc)), TrialJson.Deserialize(row.Document));
 
     /// <summary>One stored version of a record, or null.</summary>
     public async Task<StoredTrial?> GetVersionAsync(string source, string sourceRecordId, int version, CancellationToken cancellationToken = default)
@@ -135,9 +136,7 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
         var row = await connection.QueryFirstOrDefaultAsync<(long Id, int Version, string ContentHash, DateTime StoredAt, string Document)?>(new CommandDefinition(
             "select id, version, content_hash, stored_at, document::text from trials where source = @source and source_record_id = @sourceRecordId and version = @version",
             new { source, sourceRecordId, version }, cancellationToken: cancellationToken));
-        return row is { } r
-            ? new StoredTrial(r.Id, r.Version, r.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(r.StoredAt, DateTimeKind.Utc)), TrialJson.Deserialize(r.Document))
-            : null;
+        return row is { } r ? ToStored(r) : null;
     }
 
     /// <summary>Stored trials by row id (any order).</summary>
@@ -147,7 +146,7 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, int Version, string ContentHash, DateTime StoredAt, string Document)>(new CommandDefinition(
             "select id, version, content_hash, stored_at, document::text from trials where id = any(@ids)", new { ids = ids.ToArray() }, cancellationToken: cancellationToken));
-        return rows.Select(r => new StoredTrial(r.Id, r.Version, r.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(r.StoredAt, DateTimeKind.Utc)), TrialJson.Deserialize(r.Document))).ToList();
+        return rows.Select(ToStored).ToList();
     }
 
     /// <summary>Every stored version of one record, oldest first.</summary>
