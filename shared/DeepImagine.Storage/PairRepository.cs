@@ -111,6 +111,19 @@ public sealed class PairRepository(NpgsqlDataSource dataSource)
         return inserted;
     }
 
+    /// <summary>Forgets every pair and every trial's mined mark, so that the trials can be mined afresh (after the miner changed).</summary>
+    public async Task<IReadOnlyList<(string TrialId, string Source, string SourceRecordId, int Version, string ContentHash, bool HasResults)>> ResetMiningAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("truncate pairs; update trials set mined_at = null where mined_at is not null;", transaction: transaction, cancellationToken: cancellationToken));
+        var latest = await connection.QueryAsync<(string, string, string, int, string, bool)>(new CommandDefinition(
+            "select trial_id, source, source_record_id, version, content_hash, has_results from trials where is_latest order by id",
+            transaction: transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return latest.ToList();
+    }
+
     public async Task<bool> IsMinedAsync(long trialRowId, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

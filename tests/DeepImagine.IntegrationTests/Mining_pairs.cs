@@ -80,6 +80,26 @@ public class Mining_pairs(LiveServices services)
     }
 
     [Fact]
+    public async Task Mines_a_stored_trial_again_after_the_pairs_are_reset()
+    {
+        var first = NewId.NextGuid();
+        await services.Bus.Publish(SourceFiles.Read([RepoData.ClinDrTable]).First(r => r.RecordId == "clinDR:16-2").ToMessage(first));
+        var stored = (await LiveServices.WaitForAsync(services.Stored, e => e.CorrelationId == first)).Single();
+        await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == first);
+
+        var latest = await services.Pairs.ResetMiningAsync(CancellationToken.None);
+        Assert.Contains(latest, t => t.SourceRecordId == "clinDR:16-2");
+        Assert.Equal(0, await PairCountAsync("clinDR:16-2"));
+
+        var again = NewId.NextGuid();
+        await services.Bus.Publish(stored with { IsNewVersion = false, CorrelationId = again });
+        var mined = (await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == again)).Single();
+
+        Assert.Equal(6, mined.NewPairs); // four dose groups
+        Assert.Equal(6, await PairCountAsync("clinDR:16-2"));
+    }
+
+    [Fact]
     public async Task Serves_a_trials_pairs_through_the_gateway_filtered_by_kind_and_factor()
     {
         var correlationId = NewId.NextGuid();

@@ -48,6 +48,29 @@ internal static class PairCommands
             return 0;
         });
         pairs.Subcommands.Add(stats);
+
+        var timeout = new Option<int>("--timeout") { Description = "seconds to wait for the re-mining", DefaultValueFactory = _ => 600 };
+        var remine = new Command("remine", "Drop every pair and have pair-miner mine every stored trial again (after the miner changed).") { timeout };
+        remine.SetAction(async (result, cancellationToken) =>
+        {
+            using var host = CliHost.Create(withBus: true);
+            await host.StartAsync(cancellationToken);
+            var trials = await host.Services.GetRequiredService<PairRepository>().ResetMiningAsync(cancellationToken);
+            var correlationId = MassTransit.NewId.NextGuid();
+            await using var counter = await EventCounter.StartAsync(host.Bus(), correlationId);
+            foreach (var chunk in trials.Chunk(100))
+            {
+                // The same announcement ingestion makes; the trials are already stored, so pair-miner only mines.
+                await Task.WhenAll(chunk.Select(t => host.Bus().Publish(new DeepImagine.Contracts.V1.TrialStored(
+                    t.TrialId, t.Source, t.SourceRecordId, t.Version, t.ContentHash, false, t.HasResults, correlationId), cancellationToken)));
+            }
+            if (!await counter.WaitForAsync(trials.Count, TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken: cancellationToken))
+                throw new TimeoutException($"only {counter.Done} of {trials.Count} trials were mined again in time");
+            Console.WriteLine($"remined={counter.Mined} new_pairs={counter.NewPairs}");
+            await host.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        pairs.Subcommands.Add(remine);
         return pairs;
     }
 }
