@@ -60,7 +60,6 @@ public static class TextGenerator
 
         var tokens = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
         var logProbs = Enumerable.Range(0, batch).Select(_ => new List<float>()).ToArray();
-        var texts = new string[batch];
         var finish = new string?[batch];
         var input = sequence;
         for (var step = 0; step < options.MaxNewTokens && finish.Any(f => f is null); step++)
@@ -106,7 +105,6 @@ public static class TextGenerator
                 var at = options.StopStrings.Select(s => (s, i: text.IndexOf(s, StringComparison.Ordinal))).Where(x => x.i >= 0).Min(x => x.i);
                 text = text[..at];
             }
-            texts[b] = text;
             results.Add(new GenerationResult(tokens[b], logProbs[b], text, reason));
         }
         return results;
