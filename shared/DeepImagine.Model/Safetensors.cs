@@ -25,14 +25,6 @@ public static class Safetensors
     public static string DTypeName(ScalarType type) => DTypes.FirstOrDefault(d => d.Value == type).Key
         ?? throw new NotSupportedException($"tensor type {type} cannot be written to safetensors here");
 
-    public static ScalarType ParseDType(string name) => name.ToLowerInvariant() switch
-    {
-        "float32" or "f32" or "fp32" => ScalarType.Float32,
-        "bfloat16" or "bf16" => ScalarType.BFloat16,
-        "float16" or "f16" or "fp16" => ScalarType.Float16,
-        _ => throw new NotSupportedException($"dtype '{name}' is not supported (float32, bfloat16, float16)"),
-    };
-
     /// <summary>Writes the tensors (converted to <paramref name="dtype"/> when given) to one file.</summary>
     public static void Save(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, ScalarType? dtype = null, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -159,12 +159,6 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
         return rows.ToList();
     }
 
-    public async Task<long> CountAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from trials", cancellationToken: cancellationToken));
-    }
-
     /// <summary>Counts of stored records (latest versions) by source: what `make run` reports.</summary>
     public async Task<IReadOnlyList<(string Source, long Records, long WithResults)>> CountBySourceAsync(CancellationToken cancellationToken = default)
     {

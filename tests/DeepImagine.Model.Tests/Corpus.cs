@@ -5,7 +5,7 @@ namespace DeepImagine.Model.Tests;
 /// <summary>Training text from the bundled real trial records (the raw v2 JSON of the first studies).</summary>
 internal static class Corpus
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => DeepImagine.Tests.RepoRoot.Path;
 
     public static IReadOnlyList<string> TrialText(int studies = 150)
     {
@@ -20,13 +20,4 @@ internal static class Corpus
 
     /// <summary>A 1,000-token vocabulary trained once per test run.</summary>
     public static ChatTokenizer Tokenizer => Trained.Value;
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DeepImagine.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
 }

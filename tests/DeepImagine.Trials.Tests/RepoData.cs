@@ -5,7 +5,7 @@ namespace DeepImagine.Trials.Tests;
 /// <summary>The real records bundled in the repository's data/ folder (see data/README.md and each SOURCE.md).</summary>
 public static class RepoData
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => DeepImagine.Tests.RepoRoot.Path;
 
     public static string V2Studies => Path.Combine(Root, "data", "ctgov-v2-json", "studies.jsonl.gz");
     public static string LegacyXmlFolder => Path.Combine(Root, "data", "ctgov-legacy-xml", "xml");
@@ -20,13 +20,4 @@ public static class RepoData
     public static Trial V2Trial(string nctId) => TrialRecordParser.Parse(V2Record(nctId));
 
     public static Trial LegacyTrial(string nctId) => TrialRecordParser.Parse(LegacyRecord(nctId));
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DeepImagine.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("the repository root (DeepImagine.sln) was not found above " + AppContext.BaseDirectory);
-    }
 }

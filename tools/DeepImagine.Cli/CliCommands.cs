@@ -72,11 +72,7 @@ internal static class CliCommands
         await AnsiConsole.Progress().AutoClear(false).StartAsync(async progress =>
         {
             var publishing = progress.AddTask("publishing", maxValue: records.Count);
-            foreach (var chunk in records.Chunk(64))
-            {
-                await Task.WhenAll(chunk.Select(r => bus.Publish(r.ToMessage(correlationId), cancellationToken)));
-                publishing.Increment(chunk.Length);
-            }
+            await bus.PublishAllAsync(records.Select(r => r.ToMessage(correlationId)), cancellationToken, n => publishing.Increment(n));
             if (counter is not null)
             {
                 var storing = progress.AddTask("stored and mined, or rejected", maxValue: records.Count);

@@ -117,15 +117,20 @@ internal static class ModelBenchmark
         for (var step = 0; step < warmup + steps; step++)
         {
             if (step == warmup) watch.Start();
-            using var scope = NewDisposeScope();
-            var ids = randint(0, config.VocabSize, [batch, sequence], generator: generator);
-            optimizer.zero_grad();
-            var logits = model.Logits(ids);
-            var loss = nn.functional.cross_entropy(logits[.., ..^1, ..].reshape(-1, config.VocabSize), ids[.., 1..].reshape(-1));
-            loss.backward();
-            optimizer.step();
+            TrainStep(model, optimizer, generator, config.VocabSize, batch, sequence);
         }
         return (double)batch * sequence * steps / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>One language-modelling step on random tokens, in its own dispose scope.</summary>
+    private static void TrainStep(Qwen3ForCausalLM model, optim.Optimizer optimizer, torch.Generator generator, int vocab, int batch, int sequence)
+    {
+        using var scope = NewDisposeScope();
+        var ids = randint(0, vocab, [batch, sequence], generator: generator);
+        optimizer.zero_grad();
+        var logits = model.Logits(ids);
+        nn.functional.cross_entropy(logits[.., ..^1, ..].reshape(-1, vocab), ids[.., 1..].reshape(-1)).backward();
+        optimizer.step();
     }
 
     /// <summary>
@@ -140,14 +145,7 @@ internal static class ModelBenchmark
         var samples = new List<(int Step, long Kb)>();
         for (var step = 1; step <= 1000; step++)
         {
-            using (var scope = NewDisposeScope())
-            {
-                var ids = randint(0, config.VocabSize, [1, 32], generator: generator);
-                optimizer.zero_grad();
-                var logits = model.Logits(ids);
-                nn.functional.cross_entropy(logits[.., ..^1, ..].reshape(-1, config.VocabSize), ids[.., 1..].reshape(-1)).backward();
-                optimizer.step();
-            }
+            TrainStep(model, optimizer, generator, config.VocabSize, 1, 32);
             if (step >= 100 && step % 50 == 0)
             {
                 GC.Collect();

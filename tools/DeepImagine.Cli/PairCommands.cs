@@ -58,12 +58,9 @@ internal static class PairCommands
             var trials = await host.Services.GetRequiredService<PairRepository>().ResetMiningAsync(cancellationToken);
             var correlationId = MassTransit.NewId.NextGuid();
             await using var counter = await EventCounter.StartAsync(host.Bus(), correlationId);
-            foreach (var chunk in trials.Chunk(100))
-            {
-                // The same announcement ingestion makes; the trials are already stored, so pair-miner only mines.
-                await Task.WhenAll(chunk.Select(t => host.Bus().Publish(new DeepImagine.Contracts.V1.TrialStored(
-                    t.TrialId, t.Source, t.SourceRecordId, t.Version, t.ContentHash, false, t.HasResults, correlationId), cancellationToken)));
-            }
+            // The same announcement ingestion makes; the trials are already stored, so pair-miner only mines.
+            await host.Bus().PublishAllAsync(trials.Select(t => new DeepImagine.Contracts.V1.TrialStored(
+                t.TrialId, t.Source, t.SourceRecordId, t.Version, t.ContentHash, false, t.HasResults, correlationId)), cancellationToken);
             if (!await counter.WaitForAsync(trials.Count, TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken: cancellationToken))
                 throw new TimeoutException($"only {counter.Done} of {trials.Count} trials were mined again in time");
             Console.WriteLine($"remined={counter.Mined} new_pairs={counter.NewPairs}");

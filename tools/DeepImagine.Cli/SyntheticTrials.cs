@@ -38,10 +38,7 @@ internal static partial class SyntheticTrials
         var correlationId = NewId.NextGuid();
         await using var counter = await EventCounter.StartAsync(bus, correlationId);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var chunk in records.Chunk(100))
-        {
-            await Task.WhenAll(chunk.Select(r => bus.Publish(r.ToMessage(correlationId), cancellationToken)));
-        }
+        await bus.PublishAllAsync(records.Select(r => r.ToMessage(correlationId)), cancellationToken);
         if (!await counter.WaitForAsync(records.Count, TimeSpan.FromMinutes(15), cancellationToken: cancellationToken, storedOnly: true))
             throw new TimeoutException($"only {counter.DoneStoring} of {records.Count} records were stored within 15 minutes");
         var stored = clock.Elapsed.TotalSeconds;
