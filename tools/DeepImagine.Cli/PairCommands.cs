@@ -54,7 +54,7 @@ internal static class PairCommands
         remine.SetAction(async (result, cancellationToken) =>
         {
             using var host = CliHost.Create(withBus: true);
-            await host.StartAsync(cancellationToken);
+            await host.StartBusAsync(cancellationToken);
             var trials = await host.Services.GetRequiredService<PairRepository>().ResetMiningAsync(cancellationToken);
             var correlationId = MassTransit.NewId.NextGuid();
             await using var counter = await EventCounter.StartAsync(host.Bus(), correlationId);

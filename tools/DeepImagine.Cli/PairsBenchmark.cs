@@ -23,7 +23,7 @@ internal static class PairsBenchmark
         var originals = SourceFiles.Read([dataPath]).Select(r => r.Text).ToList();
         var withResults = originals.Where(t => TrialRecordParser.Parse(SourceFiles.V2Record(t, "x")).HasResults).ToList();
         using var host = CliHost.Create(withBus: true);
-        await host.StartAsync(cancellationToken);
+        await host.StartBusAsync(cancellationToken);
         var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
         var trials = host.Services.GetRequiredService<TrialRepository>();
         var pairs = host.Services.GetRequiredService<PairRepository>();
