@@ -141,14 +141,21 @@ start_rabbitmq() {
   done
 }
 
-pg_failed() { # what
-  echo "infra-up: PostgreSQL $DEEPIMAGINE_PG_VERSION/$DEEPIMAGINE_PG_CLUSTER did not $1; last lines of $pg_log:" >&2
-  as_root tail -n 20 "$pg_log" >&2 || true
+pg_failed() { # what: prints what this attempt wrote to the cluster's log (pg_ctlcluster's own error is above it)
+  echo "infra-up: PostgreSQL $DEEPIMAGINE_PG_VERSION/$DEEPIMAGINE_PG_CLUSTER did not $1" >&2
+  local size; size="$(as_root stat -c %s "$pg_log" 2>/dev/null || echo 0)"
+  if [ "$size" -gt "$pg_log_size_at_start" ]; then
+    echo "--- last lines this attempt wrote to $pg_log" >&2
+    as_root tail -c +"$((pg_log_size_at_start + 1))" "$pg_log" | tail -n 20 >&2
+  else
+    echo "--- nothing new in $pg_log: the error above is pg_ctlcluster's" >&2
+  fi
   exit 1
 }
 
 start_postgresql() {
   local v="$DEEPIMAGINE_PG_VERSION" c="$DEEPIMAGINE_PG_CLUSTER"
+  pg_log_size_at_start="$(as_root stat -c %s "$pg_log" 2>/dev/null || echo 0)"
   if pg_online; then
     # Restart only when the running server's settings differ from ours (they need a restart, not a reload).
     local running_port wanted="127.0.0.1 $DEEPIMAGINE_PG_PORT 300" running
