@@ -12,7 +12,7 @@ pg_log="/var/log/postgresql/postgresql-$DEEPIMAGINE_PG_VERSION-$DEEPIMAGINE_PG_C
 # so RABBITMQ_CONF_ENV_FILE reaches the node (sudo would drop it: hence `env` after as_root).
 rabbit_tool() { local tool="$1"; shift; as_root env RABBITMQ_CONF_ENV_FILE="$rabbit_env_file" "$tool" -n "$DEEPIMAGINE_RABBIT_NODE" "$@"; }
 rabbitmqctl_q() { rabbit_tool rabbitmqctl -q "$@"; }
-rabbit_ping() { rabbit_tool rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
+rabbit_ping() { rabbit_tool rabbitmq-diagnostics -q ping --timeout 5 >/dev/null 2>&1; } # bounded: a half-started node would hold it 60 s
 
 pg_online() { pg_lsclusters -h 2>/dev/null | awk -v v="$DEEPIMAGINE_PG_VERSION" -v c="$DEEPIMAGINE_PG_CLUSTER" '$1==v && $2==c {print $4}' | grep -q online; }
 pg_exists() { pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$DEEPIMAGINE_PG_VERSION $DEEPIMAGINE_PG_CLUSTER"; }
