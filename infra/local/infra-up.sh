@@ -102,7 +102,7 @@ free_rabbit_port() {
   pid="$(grep -o 'pid=[0-9]*' <<<"$line" | head -1 | cut -d= -f2)"
   if [ -n "$pid" ] && [ "$(ps -o user= -p "$pid")" = rabbitmq ] && ps -o comm= -p "$pid" | grep -q beam; then
     echo "infra-up: stopping the RabbitMQ node (pid $pid) that holds port $DEEPIMAGINE_RABBIT_PORT but is not $DEEPIMAGINE_RABBIT_NODE"
-    as_root kill "$pid"; for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || return 0; sleep 1; done
+    as_root kill "$pid"; for _ in $(seq 1 20); do as_root kill -0 "$pid" 2>/dev/null || return 0; sleep 1; done
   fi
   echo "infra-up: port $DEEPIMAGINE_RABBIT_PORT is taken by another process: $line" >&2
   exit 1
