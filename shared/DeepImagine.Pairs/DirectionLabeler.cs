@@ -72,7 +72,8 @@ public static partial class DirectionLabeler
     public static double? Proportion(PairSide side)
     {
         if (side.N is not > 0) return null;
-        var p = IsCount(side) ? side.Value / side.N.Value : side.Value / 100;
+        var p = IsCount(side) ? side.Value / side.N.Value
+            : side.Unit!.Trim().StartsWith("proportion", StringComparison.OrdinalIgnoreCase) ? side.Value : side.Value / 100;
         return p is >= 0 and <= 1 ? p : null;
     }
 
@@ -99,9 +100,24 @@ public static partial class DirectionLabeler
                 return sd / Math.Sqrt(side.N.Value);
         }
         // Only a confidence interval gives a standard error; a range or an inter-quartile range does not.
-        if (side.LowerLimit is { } lo && side.UpperLimit is { } hi && hi >= lo && (side.DispersionType?.Contains("CONFIDENCE", StringComparison.Ordinal) ?? false))
-            return (hi - lo) / (2 * Z95);
+        if (side.LowerLimit is { } lo && side.UpperLimit is { } hi && hi >= lo && (side.DispersionType?.Contains("CONFIDENCE", StringComparison.Ordinal) ?? false)
+            && ConfidenceZ(side.DispersionType) is { } z)
+            return (hi - lo) / (2 * z);
         return null;
+    }
+
+    /// <summary>The z of a two-sided interval of the level its dispersion type names ("90_CONFIDENCE_INTERVAL"); 95% when unnamed.</summary>
+    private static double? ConfidenceZ(string? dispersionType)
+    {
+        var digits = new string((dispersionType ?? "").TakeWhile(char.IsDigit).ToArray());
+        return digits switch
+        {
+            "" or "95" => Z95,
+            "90" => 1.644854,
+            "80" => 1.281552,
+            "99" => 2.575829,
+            _ => null, // an interval of another level: not converted
+        };
     }
 
     private static bool IsCount(PairSide side) =>
@@ -128,6 +144,7 @@ public static partial class DirectionLabeler
     public static (bool? HigherIsBetter, string? Basis) HigherIsBetter(string title, string? unit)
     {
         var text = $"{title} {unit}".ToLowerInvariant();
+        if (TimeToHarmPattern().Match(text) is { Success: true } timeToHarm) return (true, timeToHarm.Value.Trim());
         if (UnsaidPattern().IsMatch(text)) return (null, null);
         if (ReductionPattern().Match(text) is { Success: true } reduction) return (true, reduction.Value.Trim());
         if (NegativeOutcomePattern().Match(text) is { Success: true } negative) return (false, negative.Value.Trim());
@@ -138,30 +155,51 @@ public static partial class DirectionLabeler
 
     /// <summary>
     /// Which way is better for one cell: a category (or a class that is not a time point) speaks for itself
-    /// ("Complete Response" higher, "Progressive Disease" / "Death" / "Non-responder" lower); a negated category
-    /// ("None", "Not evaluable", "Grade 0") says nothing; any other category of a harm measure (an adverse event
-    /// type) keeps the measure's "lower is better"; else the category does not say (null).
+    /// ("Complete Response" higher, "Progressive Disease" / "Death" / "Non-responder" lower); "Not evaluable",
+    /// "Unknown", "Other" say nothing; a negated category ("No improvement", "None") reverses the measure's way; "Yes",
+    /// a category the title names, or any category of a harm measure (an adverse event type) keeps the measure's way;
+    /// else the category does not say (null).
     /// </summary>
     public static (bool? HigherIsBetter, string? Basis) CellHigherIsBetter(PairSide side)
     {
         var measure = HigherIsBetter(side.OutcomeTitle, side.Unit);
-        var label = side.Category is { } c && !NaturalPairMiner.IsTimePoint(c) ? c
-            : side.Class is { } k && !NaturalPairMiner.IsTimePoint(k) ? k : null;
+        // A category (else a class that is not a time point) speaks for itself where its words say; a class is a row of
+        // the measure (a subgroup, a lab value, an event type), so a class whose words say nothing keeps the measure's way.
+        var isCategory = side.Category is { } c && !NaturalPairMiner.IsTimePoint(c);
+        var label = isCategory ? side.Category : side.Class is { } k && !NaturalPairMiner.IsTimePoint(k) ? k : null;
         if (label is null) return measure;
+        if (UnknownCategoryPattern().IsMatch(label)) return (null, null);
         var own = HigherIsBetter(label, null);
+        // "Not worse": better when higher; "No improvement" under an improvement measure: better when lower;
+        // "None" under adverse events: better when higher.
+        // The negation must govern the words: "Not worse", "No improvement" — not "Death not attributed to the drug".
+        if (NegatedCategoryPattern().Match(label) is { Success: true } negation
+            && (own.Basis is null ? negation.Index == 0 : negation.Index < label.IndexOf(own.Basis, StringComparison.OrdinalIgnoreCase)))
+        {
+            var negated = own.HigherIsBetter is not null ? own : measure;
+            return negated.HigherIsBetter is { } h ? (!h, $"not: {negated.Basis}") : (null, null);
+        }
         if (own.HigherIsBetter is not null) return own;
-        if (NegatedCategoryPattern().IsMatch(label)) return (null, null);
-        if (AffirmedCategoryPattern().IsMatch(label.Trim())) return measure;
+        if (!isCategory) return measure;
+        var namedInTitle = Trials.Normalize.NameKey(side.OutcomeTitle).Contains(Trials.Normalize.NameKey(label), StringComparison.Ordinal);
+        if (AffirmedCategoryPattern().IsMatch(label.Trim()) || namedInTitle) return measure;
         return measure.HigherIsBetter == false && measure.Basis is { } basis && HarmPattern().IsMatch(basis) ? measure : (null, null);
     }
+
+    [GeneratedRegex(@"evaluable|indeterminate|unknown|missing|not (?:assessed|done|available)|other", RegexOptions.IgnoreCase)]
+    private static partial Regex UnknownCategoryPattern();
+
+    // A longer time to a harmful event is better.
+    [GeneratedRegex(@"\btime to (?:\w+ ){0,2}(?:progression|relapse|recurrence|death|failure|worsening|exacerbation)")]
+    private static partial Regex TimeToHarmPattern();
 
     [GeneratedRegex(@"clinical global impression|\bcgi\b|global impression|\btime to\b", RegexOptions.IgnoreCase)]
     private static partial Regex UnsaidPattern();
 
-    [GeneratedRegex(@"\b(?:non-?respon\w*|no response|not respond\w*|progressive disease|deaths?|died|treatment failures?)\b")]
+    [GeneratedRegex(@"\b(?:non-?respon\w*|progressive disease|deaths?|died|failures?)\b")]
     private static partial Regex NegativeOutcomePattern();
 
-    [GeneratedRegex(@"\b(?:no|none|not|without|absent|negative|unknown|missing|grade\s*0)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:no|none|not|without|absent|negative|grade\s*0)\b", RegexOptions.IgnoreCase)]
     private static partial Regex NegatedCategoryPattern();
 
     [GeneratedRegex(@"^(?:yes|present|positive|any|all)$", RegexOptions.IgnoreCase)]
@@ -170,12 +208,12 @@ public static partial class DirectionLabeler
     [GeneratedRegex(@"adverse|side effect|toxicit", RegexOptions.IgnoreCase)]
     private static partial Regex HarmPattern();
 
-    [GeneratedRegex(@"\b(?:percent(?:age)? )?(?:reduction|decrease|improvement|relief)s? (?:in|of|from)\b")]
+    [GeneratedRegex(@"\b(?:percent(?:age)? )?(?:reduction|decrease|improvement|relief)s? (?:in|of|from)\b|\bpercent(?:age)? reduction\s*$")]
     private static partial Regex ReductionPattern();
 
-    [GeneratedRegex(@"\b(?:progression[- ]free|overall survival|survival rate|response rate|responders?\b|(?:complete|partial|objective|overall) response|remission|success(?:ful)?|cure[ds]?\b|healing|healed|quality of life|erectile function|iief|intercourse|satisfaction|relief|acr ?(?:20|50|70)|pasi ?(?:50|75|90|100)|able to\b|flow rate|qmax|sexual encounter)")]
+    [GeneratedRegex(@"\b(?:progression[- ]free|(?:disease|event|relapse|recurrence|metastasis)[- ]free|survival|response rate|responders?\b|(?:complete|partial|objective|overall) response|remission|remitt?ers?\b|success(?:ful)?|cure[ds]?\b|healing|healed|quality of life|erectile function|iief|intercourse|satisfaction|relief|improve(?:ment|d)\b|resol(?:ution|ved)\b|acr ?(?:20|50|70)|pasi ?(?:50|75|90|100)|able to\b|flow rate|qmax|sexual encounter)")]
     private static partial Regex HigherBetterPattern();
 
-    [GeneratedRegex(@"\b(?:adverse events?|side effects?|toxicit(?:y|ies)|mortality|deaths?\b|died|relapse|recurrence|disease progression|\bpain\b|hba1c|glycosylated|fasting (?:plasma )?glucose|blood pressure|symptom score|ipss|nocturia|incontinence|urgency|leak|hospitali[sz]ation|treatment failure|failure rate|discontinu|severity|disability|infection rate|residual urine|seizure frequency|exacerbation)")]
+    [GeneratedRegex(@"\b(?:adverse events?|side effects?|toxicit(?:y|ies)|mortality|deaths?\b|died|relapse|recurrence|disease progression|\bprogress(?:ion|ed)\b(?![- ]free)|\bpain\b|hba1c|glycosylated|fasting (?:plasma )?glucose|blood pressure|symptom score|ipss|nocturia|incontinence|urgency|leak|hospitali[sz]ation|treatment failure|failure rate|discontinu|severity|disability|infection rate|residual urine|seizure frequency|exacerbation|incidence|worse|worsen\w*|dyspn\w*|depression (?:rating )?scale|ham-?d\b|madrs)")]
     private static partial Regex LowerBetterPattern();
 }

@@ -192,14 +192,23 @@ public static partial class NaturalPairMiner
 
     /// <summary>
     /// The analysis reported on exactly these two groups, where the measure has one cell per group; none when the
-    /// measure has several classes / categories / time points (an analysis does not say which) or several analyses match.
+    /// measure has several classes / categories / time points (an analysis does not say which) or when several
+    /// analyses of the two groups disagree on significance.
     /// </summary>
     private static PairComparison? Comparison(OutcomeMeasure outcome, string groupA, string groupB, int cellsPerGroup)
     {
         if (cellsPerGroup != 1) return null;
         var matching = outcome.Analyses.Where(x => x.GroupIds.Count == 2 && x.GroupIds.Contains(groupA) && x.GroupIds.Contains(groupB)).ToList();
-        if (matching.Count != 1) return null;
+        if (matching.Count == 0) return null;
+        // Several analyses of the same two groups (a log-rank test and a Cox model): attached only when they agree on significance.
         var analysis = matching[0];
+        if (matching.Skip(1).Any(x => DirectionLabeler.Significant(ToComparison(x, cellsPerGroup)) != DirectionLabeler.Significant(ToComparison(analysis, cellsPerGroup))))
+            return null;
+        return ToComparison(analysis, cellsPerGroup);
+    }
+
+    private static PairComparison ToComparison(StatisticalAnalysis analysis, int cellsPerGroup)
+    {
         return new PairComparison(analysis.PValue?.Text, analysis.PValue?.Value, analysis.PValue?.Comparator, analysis.Method, analysis.ParamType,
             analysis.Estimate?.Value, analysis.CiLower?.Value, analysis.CiUpper?.Value, analysis.GroupIds.ToList(), cellsPerGroup);
     }
@@ -209,13 +218,16 @@ public static partial class NaturalPairMiner
     {
         var group = outcome.Groups.First(g => g.Id == measurement.GroupId);
         var arm = trial.Arms.First(a => a.Label == group.ArmLabel);
-        var active = arm.Interventions.Where(i => !i.IsPlacebo).OrderBy(i => Normalize.NameKey(i.Name), StringComparer.Ordinal).ToList();
-        // The dose in the group's own words, most specific first: its title (dose groups registered as one arm), the arm
-        // label, the group's description right after the intervention's name, then the arm's description / intervention's own.
+        // A placebo or sham comparator receives placebo in the comparison, whatever else its arm lists (a later switch
+        // to the drug, the drug linked to every arm of a crossover).
+        var active = arm.Type is ArmTypes.PlaceboComparator or ArmTypes.ShamComparator
+            ? []
+            : arm.Interventions.Where(i => !i.IsPlacebo).OrderBy(i => Normalize.NameKey(i.Name), StringComparer.Ordinal).ToList();
+        // The dose in the group's own words first: its title (dose groups registered as one arm); then the arm's (label,
+        // description, the intervention's own description); then the group's description right after the intervention's name.
         var dosed = active.Select(i => (i.Name, Dose: DoseParser.FromGroupTitle(i.Name, group.Title))).FirstOrDefault(d => d.Dose is not null);
-        if (dosed.Dose is null) dosed = active.Select(i => (i.Name, i.Dose)).FirstOrDefault(d => d.Dose?.Provenance == DoseProvenance.ArmLabel);
-        if (dosed.Dose is null) dosed = active.Select(i => (i.Name, Dose: DoseParser.FromGroupDescription(i.Name, group.Description))).FirstOrDefault(d => d.Dose is not null);
         if (dosed.Dose is null) dosed = active.Select(i => (i.Name, i.Dose)).FirstOrDefault(d => d.Dose?.IsParsed == true);
+        if (dosed.Dose is null) dosed = active.Select(i => (i.Name, Dose: DoseParser.FromGroupDescription(i.Name, group.Description))).FirstOrDefault(d => d.Dose is not null);
         // A placebo group of a dose table carries dose 0: the zero-dose anchor.
         if (dosed.Dose is null && trial.Format == RecordFormat.DoseGroupTable) dosed = arm.Interventions.Select(i => (i.Name, i.Dose)).FirstOrDefault(d => d.Dose?.IsParsed == true);
         return new PairSide

@@ -41,7 +41,7 @@ public static class CtgovLegacyXmlReader
             Description = i.Value("description"),
             OtherNames = i.Elements("other_name").Select(e => e.Value.Trim()).ToList(),
             ArmLabels = i.Elements("arm_group_label").Select(e => e.Value.Trim()).ToList(),
-            IsPlacebo = Normalize.IsPlacebo(i.Value("intervention_name"), i.Value("intervention_type")),
+            IsPlacebo = Normalize.IsPlacebo(i.Value("intervention_name"), i.Value("intervention_type")) || Normalize.DescribesPlacebo(i.Value("description")),
         }).ToList();
 
         var arms = study.Elements("arm_group").Select((a, index) =>
@@ -61,7 +61,8 @@ public static class CtgovLegacyXmlReader
                         Name = i.Name,
                         Type = i.Type,
                         IsPlacebo = i.IsPlacebo,
-                        Dose = i.IsPlacebo ? null : DoseParser.ForArm(i.Name, label, description, i.Description, i.ArmLabels.Count),
+                        Dose = i.IsPlacebo ? null : DoseParser.ForArm(i.Name, label, description, i.Description, i.ArmLabels.Count,
+                            interventions.Count(x => !x.IsPlacebo && x.ArmLabels.Contains(label, StringComparer.OrdinalIgnoreCase))),
                     }).ToList(),
             };
         }).ToList();

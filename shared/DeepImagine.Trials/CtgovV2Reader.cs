@@ -58,7 +58,7 @@ public static class CtgovV2Reader
             Description = Normalize.Text(i.String("description")),
             OtherNames = i.Strings("otherNames"),
             ArmLabels = i.Strings("armGroupLabels"),
-            IsPlacebo = Normalize.IsPlacebo(i.String("name"), i.String("type")),
+            IsPlacebo = Normalize.IsPlacebo(i.String("name"), i.String("type")) || Normalize.DescribesPlacebo(i.String("description")),
         }).ToList();
 
         var arms = armsModule.Array("armGroups").Select((a, index) =>
@@ -83,7 +83,8 @@ public static class CtgovV2Reader
                     Name = i.Name,
                     Type = i.Type,
                     IsPlacebo = i.IsPlacebo,
-                    Dose = i.IsPlacebo ? null : DoseParser.ForArm(i.Name, label, description, i.Description, i.ArmLabels.Count),
+                    Dose = i.IsPlacebo ? null : DoseParser.ForArm(i.Name, label, description, i.Description, i.ArmLabels.Count,
+                            given.Count(x => !x.IsPlacebo)),
                 }).ToList(),
             };
         }).ToList();
