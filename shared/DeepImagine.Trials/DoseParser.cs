@@ -43,8 +43,12 @@ public static partial class DoseParser
     /// </summary>
     public static Dose? ForArm(string interventionName, string armLabel, string? armDescription, string? interventionDescription, int armsGivenIt, int activeInArm = 1)
     {
-        var frequency = FindFrequency(armLabel) ?? (armDescription is null ? null : FindFrequency(armDescription));
-        var route = FindRoute(armLabel) ?? (armDescription is null ? null : FindRoute(armDescription));
+        // Frequency and route may come from the intervention's own description even when several arms share it: unlike
+        // an amount, they are the same for every arm it describes.
+        var frequency = FindFrequency(armLabel) ?? (armDescription is null ? null : FindFrequency(armDescription))
+            ?? (interventionDescription is null ? null : FindFrequency(interventionDescription));
+        var route = FindRoute(armLabel) ?? (armDescription is null ? null : FindRoute(armDescription))
+            ?? (interventionDescription is null ? null : FindRoute(interventionDescription));
         if (StatedAmount(interventionName, armLabel, nearNameOnly: false) is { } inLabel)
             return new Dose(inLabel.Amount, inLabel.Unit, frequency, route, Shorten(armLabel.Trim()), DoseProvenance.ArmLabel);
         // In the arm description: the amount after the intervention's name; else the one amount stated, when the arm
@@ -54,8 +58,7 @@ public static partial class DoseParser
             return new Dose(inDescription.Amount, inDescription.Unit, frequency, route, Shorten(armDescription.Trim()), DoseProvenance.ArmDescription);
         if (armsGivenIt == 1 && interventionDescription is not null && StatedAmount(interventionName, interventionDescription, nearNameOnly: false) is { } own)
         {
-            return new Dose(own.Amount, own.Unit, frequency ?? FindFrequency(interventionDescription), route ?? FindRoute(interventionDescription),
-                Shorten(interventionDescription.Trim()), DoseProvenance.InterventionDescription);
+            return new Dose(own.Amount, own.Unit, frequency, route, Shorten(interventionDescription.Trim()), DoseProvenance.InterventionDescription);
         }
         return null;
     }
