@@ -203,3 +203,25 @@ TRIALS['clinDR:16-2'] = dict(groups={'Placebo': Z('Placebo'), 'PD-144723 75 TID'
                                      'PD-144723 300 TID': A('PD-144723 300 TID', ['PD-144723'], (300, None, 'three times daily')),
                                      'PD-144723 600 TID': A('PD-144723 600 TID', ['PD-144723'], (600, None, 'three times daily'))},
                              outcomes=['O0'], hib={'O0': False})
+
+# --- held out: annotated after the miner's rules were final, before running the miner on them ---
+TRIALS['NCT00491374'] = dict(heldout=True,  # mometasone nasal spray 200 mcg (4 x 50 mcg) once daily vs placebo
+    groups={'Placebo': P('Placebo'), 'Mometasone Furoate Nasal Spray': A('MFNS', ['Mometasone Furoate Nasal Spray'], (200, 'mcg'))},
+    outcomes=['O0'], hib={'O0': False})
+TRIALS['NCT00492115'] = dict(heldout=True,  # therapeutic CPAP vs sham (placebo) CPAP
+    groups={'A: Continuous Positive Airway Pressure (CPAP):': A('therapeutic CPAP Treatment (6 weeks)"', ['Continuous positive airway pressure (CPAP)'], comparator=True),
+            'B: Placebo CPAP: Ineffective CPAP': P('Sham CPAP/therapetuic CPAP (6 weeks)"')},
+    outcomes=['O0', 'O1'], hib={'O0': False, 'O1': False})
+TRIALS['NCT00493974'] = dict(heldout=True,  # zileuton 600 mg four times a day vs placebo
+    groups={'Zileuton': A('Zileuton', ['Zileuton'], (600, 'mg'), comparator=True), 'Placebo': P('Placebo')},
+    outcomes=['O0', 'O1', 'O2'], hib={'O0': False, 'O1': None, 'O2': None})
+TRIALS['NCT00497198'] = dict(heldout=True,  # MCI-196 3 x 500 mg tablets TID, "dose in a day: 4500mg", vs placebo
+    groups={'MCI-196': A('MCI-196', ['MCI-196'], (4500, 'mg')), 'Placebo': P('Placebo')},
+    outcomes=['O0', 'O1', 'O2'], hib={'O0': False, 'O1': False, 'O2': False})
+TRIALS['NCT00499863'] = dict(heldout=True,  # methylphenidate patch, dose optimised (no fixed dose), vs placebo patch (arm "2")
+    groups={'Methylphenidate Transdermal System': A('Methylphenidate Transdermal System', ['methylphenidate transdermal system']),
+            'Placebo (PTS)': P('2')},
+    outcomes=['O0', 'O1', 'O2'], hib={'O0': False, 'O1': False, 'O2': True})
+TRIALS['NCT00501943'] = dict(heldout=True,  # riluzole 50 mg BID + Avonex vs placebo + Avonex
+    groups={'Riluzole': A('Riluzole', ['Avonex (Interferon beta 1a)', 'Riluzole'], (50, 'mg'), comparator=True), 'Placebo': P('Placebo')},
+    outcomes=['O0', 'O1', 'O2'], hib={'O0': None, 'O1': None, 'O2': None})

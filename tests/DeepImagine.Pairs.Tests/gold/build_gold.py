@@ -142,7 +142,7 @@ def build():
 def pair(trial, rec, ann, oid, o, cell, g1, g2, hib_default):
     t1, t2 = o['groups'][g1]['title'], o['groups'][g2]['title']
     s1, s2 = ann['groups'][t1], ann['groups'][t2]
-    base = dict(trial=trial, folder=rec['folder'], outcome=oid, outcome_title=o['title'], cls=cell['cls'], category=cell['category'])
+    base = dict(trial=trial, folder=rec['folder'], heldout=bool(ann.get('heldout')), outcome=oid, outcome_title=o['title'], cls=cell['cls'], category=cell['category'])
     excerpt = [f"outcome {oid} '{o['title']}' ({o['unit']}; {o['param']}; {o['dispersion']})",
                f"cell class={cell['cls']!r} category={cell['category']!r}"]
     for g, s in ((g1, s1), (g2, s2)):
@@ -209,4 +209,4 @@ if __name__ == '__main__':
         json.dump(gold, f, indent=1, ensure_ascii=False)
     trials = {g['trial'] for g in gold}
     print(f"pairs={len(gold)} kept={sum(g['expect'] == 'pair' for g in gold)} dropped={sum(g['expect'] == 'drop' for g in gold)} trials={len(trials)} "
-          f"from_2023={sum(g['folder'] == 'ctgov-legacy-xml-2023' for g in gold)} folders={sorted({g['folder'] for g in gold})}")
+          f"from_2023={sum(g['folder'] == 'ctgov-legacy-xml-2023' for g in gold)} heldout={sum(g['heldout'] for g in gold)} folders={sorted({g['folder'] for g in gold})}")
