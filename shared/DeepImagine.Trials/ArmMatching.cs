@@ -77,8 +77,8 @@ internal static partial class ArmMatching
             var byDose = byIntervention.Where(a => TitleDose(a, group.Title) is { Amount: { } amount } d
                 && a.Interventions.Any(i => i.Dose?.Amount == amount && i.Dose.Unit == d.Unit)).ToList();
             if (byDose.Count == 1) return new GroupMapping(byDose[0].Label, null, TitleDose(byDose[0], group.Title));
-            // A title that names no arm ("Active Comparator:"): the description naming one arm's interventions.
-            if (byIntervention.Count == 0 && group.Description is { } text)
+            // A generic title that names no arm ("Active Comparator:", "Arm 1"): the description naming one arm's interventions.
+            if (byIntervention.Count == 0 && group.Description is { } text && GenericTitlePattern().IsMatch(group.Title.Trim()))
             {
                 var described = arms.Where(a => a.Interventions.Any(i => !i.IsPlacebo) && NamesArmByIntervention(a, arms, Compact(text))).ToList();
                 if (described.Count == 1) return new GroupMapping(described[0].Label, null, TitleDose(described[0], group.Title));
@@ -135,6 +135,9 @@ internal static partial class ArmMatching
 
     // Word-bounded form for containment ("Group 5" is not in "Group 5a"), amounts joined to their units.
     private static string Words(string text) => " " + AmountSpace().Replace(Normalize.NameKey(text), "$1") + " ";
+
+    [GeneratedRegex(@"^(?:(?:active|placebo|sham)\s+comparator|experimental|intervention|treatment|arm|group)(?:\s+(?:arm|group|[a-z0-9]{1,3}))?\s*:?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex GenericTitlePattern();
 
     [GeneratedRegex(@"\s*\([^()]*\)\s*$")]
     private static partial Regex TrailingQualifier();
