@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down doctor migrate services-up services-down services-status run stop test bench-ingest bench-pairs bench-model clean
+.PHONY: all build infra-up infra-down doctor migrate services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit clean
 
 all: build
 
@@ -70,6 +70,10 @@ bench-model:
 	@command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c "import torch" 2>/dev/null || \
 	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q && $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-torch libopenblas0-pthread; }
 	./deepimagine bench model --report docs/benchmarks.md
+
+## Mine the bundled records in-process and check every pair invariant (no infrastructure needed).
+pairs-audit:
+	./deepimagine pairs audit data
 
 clean:
 	$(DOTNET) clean DeepImagine.sln -nologo -v quiet

@@ -97,6 +97,12 @@ public static partial class Normalize
     public static bool IsPlacebo(string? name, string? type = null) =>
         (name is not null && PlaceboPattern().IsMatch(name)) || string.Equals(type, "PLACEBO", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>An intervention described as a placebo ("Placebo for egg white solid", "Placebo: matching tablet").</summary>
+    public static bool DescribesPlacebo(string? description) => description is not null && PlaceboDescriptionPattern().IsMatch(description);
+
+    [GeneratedRegex(@"^\s*(?:a\s+|matching\s+)?placebo\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PlaceboDescriptionPattern();
+
     public static string? Text(string? text)
     {
         if (text is null) return null;

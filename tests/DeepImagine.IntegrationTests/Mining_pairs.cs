@@ -32,7 +32,8 @@ public class Mining_pairs(LiveServices services)
         Assert.Contains(mined.Counts, c => c is { Kind: PairKinds.Natural, Factor: Factors.Dose });
         Assert.Contains(mined.Counts, c => c is { Kind: PairKinds.Natural, Factor: Factors.Arm });
         var stored = await services.Pairs.ForTrialAsync("NCT02305381", PairKinds.Natural, Factors.Arm, CancellationToken.None);
-        var placeboVsOne = stored.Single(p => p.A.GetProperty("arm").GetString() == "Placebo"
+        // The one "Placebo" group pools both placebo arms; the side names the first.
+        var placeboVsOne = stored.Single(p => p.A.GetProperty("arm").GetString() == "Semaglutide Placebo 0.5 mg/Week"
                                               && p.B.GetProperty("arm").GetString() == "Semaglutide 1.0 mg/Week"
                                               && p.A.GetProperty("outcomeId").GetString() == "O0");
         Assert.Equal(-1.85, placeboVsOne.B.GetProperty("value").GetDouble());

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DeepImagine.Cli;
 
-/// <summary><c>deepimagine pairs export|stats</c>.</summary>
+/// <summary><c>deepimagine pairs export|stats|remine|audit</c>.</summary>
 internal static class PairCommands
 {
     public static Command Build()
@@ -68,6 +68,26 @@ internal static class PairCommands
             return 0;
         });
         pairs.Subcommands.Add(remine);
+
+        var auditPaths = new Argument<string[]>("paths") { Description = "files or folders of trial records (default: data/)", Arity = ArgumentArity.ZeroOrMore };
+        var audit = new Command("audit", "Mine the records in-process and count pairs per relation, drops per reason and pairs breaking each invariant.") { auditPaths };
+        audit.SetAction(result =>
+        {
+            var inputs = result.GetValue(auditPaths) is { Length: > 0 } given ? given : ["data"];
+            var rejected = 0;
+            var trials = SourceFiles.Read(inputs).Select(record =>
+            {
+                try { return TrialRecordParser.Parse(record); }
+                catch (TrialValidationException) { rejected++; return null; }
+            }).OfType<Trial>();
+            var report = MiningAudit.Run(trials);
+            foreach (var ((source, relation), count) in report.PairsByRelation) Console.WriteLine($"relation {source} {relation} {count}");
+            foreach (var (reason, count) in report.Dropped) Console.WriteLine($"dropped {reason} {count}");
+            Console.WriteLine($"trials={report.Trials} rejected={rejected} pairs={report.Pairs}");
+            Console.WriteLine(PairAudit.SummaryLine(report.Violations));
+            return 0;
+        });
+        pairs.Subcommands.Add(audit);
         return pairs;
     }
 }
