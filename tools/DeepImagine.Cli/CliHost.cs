@@ -1,5 +1,4 @@
 using DeepImagine.ServiceDefaults;
-using DeepImagine.Storage;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +10,10 @@ namespace DeepImagine.Cli;
 /// <summary>The CLI's configuration (appsettings.json beside the binary, then DEEPIMAGINE_-free env vars as the services read them).</summary>
 internal static class CliHost
 {
-    public static IHost Create(bool withBus)
+    /// <param name="withPairMinerData">
+    /// only for `bench pairs`, which runs pair-miner's own mining code (PairMiningService) in process against pair-miner's schema
+    /// </param>
+    public static IHost Create(bool withBus, bool withPairMinerData = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -21,7 +23,7 @@ internal static class CliHost
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddDeepImagineStorage(builder.Configuration);
+        if (withPairMinerData) DeepImagine.PairMiner.Components.PairMinerApplication.AddPairMinerData(builder.Services, builder.Configuration);
         if (withBus) builder.AddMessageBus();
         return builder.Build();
     }
