@@ -97,7 +97,7 @@ public class Mining_pairs(LiveServices services)
     public async Task Announces_the_new_pair_ids_and_serves_exactly_those_pairs_through_the_gateway()
     {
         var correlationId = NewId.NextGuid();
-        await services.Bus.Publish(SourceFiles.Read([RepoData.ClinDrTable]).First(r => r.RecordId == "clinDR:10-2").ToMessage(correlationId));
+        await services.Bus.Publish(SourceFiles.Read([RepoData.ClinDrTable]).First(r => r.RecordId == "clinDR:1005-2").ToMessage(correlationId));
         var mined = (await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == correlationId)).Single();
 
         Assert.Equal(mined.NewPairs, mined.NewPairIds.Count);
@@ -105,7 +105,7 @@ public class Mining_pairs(LiveServices services)
         var page = await services.GatewayClient.GetFromJsonAsync<PairPage>($"/api/pairs?ids={string.Join(',', mined.NewPairIds)}", ContractJson.Options);
         Assert.Equal(mined.NewPairIds, page!.Pairs.Select(p => p.Id));
         Assert.All(page.Pairs, p => Assert.Equal(PairRecord.CurrentSchemaVersion, p.SchemaVersion));
-        Assert.All(page.Pairs, p => Assert.Contains("clinDR:10-2", new[] { p.A.SourceRecordId, p.B.SourceRecordId }));
+        Assert.All(page.Pairs, p => Assert.Contains("clinDR:1005-2", new[] { p.A.SourceRecordId, p.B.SourceRecordId }));
         var bad = await services.GatewayClient.GetAsync("/api/pairs?ids=1,x");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
