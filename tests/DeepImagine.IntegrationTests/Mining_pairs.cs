@@ -138,6 +138,27 @@ public class Mining_pairs(LiveServices services)
     }
 
     [Fact]
+    public async Task Finds_a_stored_neighbour_whose_condition_is_written_without_the_accents_of_the_new_trial()
+    {
+        var correlationId = NewId.NextGuid();
+        await services.Bus.Publish(RepoData.V2Record("NCT00833638").ToMessage(correlationId));
+        await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == correlationId);
+        var stored = (await services.Trials.GetLatestAsync("NCT00833638"))!;
+        var condition = stored.Trial.Conditions[0];
+        Assert.Matches("^[A-Za-z ]*[Ee][A-Za-z ]*$", condition); // plain ASCII, with an 'e' to accent
+
+        // The same condition with accents, case and punctuation changed, and no shared intervention: only the condition key matches.
+        var accented = stored.Trial with
+        {
+            SourceRecordId = "NCT99999998", TrialId = "NCT99999998", Interventions = [],
+            Conditions = [condition.Replace('e', 'é').Replace('E', 'É').ToUpperInvariant() + " —"],
+        };
+        var neighbours = await services.Pairs.FindNeighboursAsync(TrialFeatures.Of(accented, long.MaxValue), 200, CancellationToken.None);
+
+        Assert.Contains(neighbours, n => n.RowId == stored.Id);
+    }
+
+    [Fact]
     public async Task Serves_a_trials_pairs_through_the_gateway_filtered_by_kind_and_factor()
     {
         var correlationId = NewId.NextGuid();

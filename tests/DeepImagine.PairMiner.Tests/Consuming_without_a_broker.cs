@@ -122,6 +122,24 @@ public sealed class Consuming_without_a_broker : IAsyncLifetime
         Assert.Equal(before, _stores.Pairs.Count);
     }
 
+    [Fact]
+    public async Task DeleteSyntheticSource_removes_a_benchmark_source_and_refuses_a_real_one()
+    {
+        var real = RepoData.V2Record("NCT01037244");
+        await _stores.StoreAsync(TrialRecordParser.Parse(real), real.Text, Guid.Empty);
+        var synthetic = real with { SourceName = "bench-ingest" };
+        await _stores.StoreAsync(TrialRecordParser.Parse(synthetic), synthetic.Text, Guid.Empty);
+        var client = _harness.GetRequestClient<DeleteSyntheticSource>();
+
+        var deleted = await client.GetResponse<SyntheticSourceDeleted>(new DeleteSyntheticSource("bench-ingest"));
+        var refused = await Assert.ThrowsAsync<RequestFaultException>(() => client.GetResponse<SyntheticSourceDeleted>(new DeleteSyntheticSource(SourceRecord.CtgovV2Source)));
+
+        Assert.Equal(1, deleted.Message.Trials);
+        Assert.Null(await _stores.GetVersionAsync("bench-ingest", "NCT01037244", 1));
+        Assert.Contains("'source'", refused.Fault!.Exceptions[0].Message, StringComparison.Ordinal);
+        Assert.NotNull(await _stores.GetVersionAsync(SourceRecord.CtgovV2Source, "NCT01037244", 1));
+    }
+
     private async Task<IReadOnlyList<PairsMined>> WaitForMinedAsync(Guid correlationId, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
