@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down services-up services-down services-status run stop test bench-ingest bench-pairs bench-model clean
+.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test bench-ingest bench-pairs bench-model clean
 
 all: build
 
@@ -17,6 +17,10 @@ infra-up:
 
 infra-down:
 	infra/local/infra-down.sh
+
+## One line per piece of the local infrastructure: packages, config readable, ports on loopback only, node up, vhosts/users/databases.
+doctor:
+	infra/local/doctor.sh
 
 # Restarts what runs, so the services always run the build just made.
 services-up: build

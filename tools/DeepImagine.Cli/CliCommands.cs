@@ -64,7 +64,7 @@ internal static class CliCommands
     {
         var records = SourceFiles.Read(inputs).ToList();
         using var host = CliHost.Create(withBus: true);
-        await host.StartAsync(cancellationToken);
+        await host.StartBusAsync(cancellationToken);
         var correlationId = NewId.NextGuid();
         await using var counter = wait ? await EventCounter.StartAsync(host.Bus(), correlationId) : null;
         var bus = host.Bus();

@@ -17,7 +17,7 @@ internal static class IngestBenchmark
     {
         var originals = SourceFiles.Read([dataPath]).Select(r => r.Text).ToList();
         using var host = CliHost.Create(withBus: true);
-        await host.StartAsync(cancellationToken);
+        await host.StartBusAsync(cancellationToken);
         using var pairMiner = PairMinerClient.Create(host.Configuration());
         var results = new List<(int Size, double Seconds, double TrialsPerSecond, double MinedSeconds)>();
         var runBase = Random.Shared.Next(10_000_000, 89_000_000);

@@ -57,7 +57,7 @@ internal static class PairCommands
         remine.SetAction(async (result, cancellationToken) =>
         {
             using var host = CliHost.Create(withBus: true);
-            await host.StartAsync(cancellationToken);
+            await host.StartBusAsync(cancellationToken);
             var correlationId = NewId.NextGuid();
             await using var counter = await EventCounter.StartAsync(host.Bus(), correlationId);
             // A command to the owner: pair-miner resets its own tables and re-announces its own trials.

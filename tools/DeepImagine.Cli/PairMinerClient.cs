@@ -12,9 +12,12 @@ internal sealed class PairMinerClient(HttpClient http) : IDisposable
 {
     public const int PageSize = 2000;
 
+    /// <summary>The gateway's address: <c>Gateway:Url</c> (env <c>Gateway__Url</c>), default the local gateway.</summary>
+    public static string GatewayUrl(Microsoft.Extensions.Configuration.IConfiguration configuration) => configuration["Gateway:Url"] ?? "http://127.0.0.1:5100";
+
     public static PairMinerClient Create(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
-        var url = configuration["Gateway:Url"] ?? "http://127.0.0.1:5100";
+        var url = GatewayUrl(configuration);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var address))
             throw new ArgumentException($"configuration Gateway:Url '{url}' is not an absolute URL (set Gateway__Url, e.g. http://127.0.0.1:5100)");
         return new PairMinerClient(new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) });

@@ -23,7 +23,7 @@ internal static class PairsBenchmark
         var originals = SourceFiles.Read([dataPath]).Select(r => r.Text).ToList();
         var withResults = originals.Where(t => TrialRecordParser.Parse(SourceFiles.V2Record(t, "x")).HasResults).ToList();
         using var host = CliHost.Create(withBus: true, withPairMinerData: true);
-        await host.StartAsync(cancellationToken);
+        await host.StartBusAsync(cancellationToken);
         var mining = host.Services.GetRequiredService<PairMiningService>();
         var topK = host.Services.GetRequiredService<IOptions<PairMiningOptions>>().Value.TopK;
         var runBase = Random.Shared.Next(10_000_000, 80_000_000);
