@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down doctor migrate services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit clean
+.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit clean
 
 all: build
 
@@ -22,9 +22,6 @@ infra-down:
 doctor:
 	infra/local/doctor.sh
 
-migrate: infra-up
-	./deepimagine migrate
-
 # Restarts what runs, so the services always run the build just made.
 services-up: build
 	infra/local/services.sh stop
@@ -37,7 +34,7 @@ services-status:
 	infra/local/services.sh status
 
 ## The main job: infrastructure, services, every bundled real trial imported through the bus, counts printed.
-run: infra-up build migrate services-up
+run: infra-up build services-up
 	./deepimagine import --wait data
 	./deepimagine stats
 	@echo "pairs (kind factor count):"
@@ -58,11 +55,11 @@ test: infra-up
 	exit $$status
 
 ## End-to-end ingestion throughput (1k and 10k records) into docs/benchmarks.md.
-bench-ingest: infra-up build migrate services-up
+bench-ingest: infra-up build services-up
 	./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md
 
 ## Ingest + mine at store sizes 1k, 10k, 50k; approximate mining time per new trial; into docs/benchmarks.md.
-bench-pairs: infra-up build migrate services-up
+bench-pairs: infra-up build services-up
 	./deepimagine bench pairs --sizes 1000 10000 50000 --report docs/benchmarks.md
 
 ## Model core: training and generation speed, memory, against PyTorch (Debian's python3-torch), into docs/benchmarks.md.

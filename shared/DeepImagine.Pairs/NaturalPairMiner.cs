@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using DeepImagine.Contracts.V1;
 using DeepImagine.Trials;
 
 namespace DeepImagine.Pairs;

@@ -1,6 +1,5 @@
 using System.Xml;
 using System.Xml.Linq;
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.VisualBasic.FileIO;
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 

@@ -1,4 +1,3 @@
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 
@@ -27,17 +26,12 @@ public static class TrialRecordParser
         }
         return trial;
     }
-
-    public static Trial Parse(TrialPublished message) =>
-        Parse(new SourceRecord(message.SourceName, message.SourceRecordId, message.Format, message.Record));
 }
 
-/// <summary>One raw record as found in a file, before parsing.</summary>
+/// <summary>One raw record as found in a file, before parsing (the message that carries it is mapped at the edge).</summary>
 public sealed record SourceRecord(string SourceName, string RecordId, RecordFormat Format, string Text)
 {
     public const string CtgovV2Source = "ctgov-v2";
     public const string CtgovXmlSource = "ctgov-xml";
     public const string ClinDrSource = "clindr";
-
-    public TrialPublished ToMessage(Guid correlationId) => new(SourceName, RecordId, Format, Text, correlationId);
 }

@@ -64,6 +64,22 @@ public class Classifying_cli_errors
         Assert.Contains("make services-up", line);
     }
 
+    public static TheoryData<Exception> ServicesNotAnswering() => new()
+    {
+        new HttpRequestException("Connection refused (127.0.0.1:5100)"),
+        new HttpRequestException("GET /api/pairs answered 502", null, System.Net.HttpStatusCode.BadGateway),
+        new MassTransit.RequestTimeoutException("RemineTrials timed out"),
+    };
+
+    [Theory]
+    [MemberData(nameof(ServicesNotAnswering))]
+    public void Pair_miners_API_or_command_not_answering_is_exit_code_3_with_how_to_start_the_services(Exception exception)
+    {
+        var (code, line) = CliErrors.Classify(exception, "deepimagine pairs export", Settings);
+        Assert.Equal(ExitCodes.InfrastructureUnreachable, code);
+        Assert.Contains("make services-up", line);
+    }
+
     [Fact]
     public void Every_command_has_an_example_for_its_help()
     {

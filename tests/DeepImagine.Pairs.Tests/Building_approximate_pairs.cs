@@ -9,7 +9,7 @@ public class Building_approximate_pairs
     private static Trial Trial(string id, string[]? countries = null, string? sex = "ALL", double? minAge = 18, string[]? phases = null,
         string? masking = "DOUBLE", int? enrollment = 100, string[]? conditions = null) => new()
     {
-        TrialId = id, Source = "test", SourceRecordId = id, Format = DeepImagine.Contracts.V1.RecordFormat.CtgovV2Json,
+        TrialId = id, Source = "test", SourceRecordId = id, Format = RecordFormat.CtgovV2Json,
         Countries = countries ?? ["France"], Eligibility = new Eligibility { Sex = sex, MinimumAge = minAge is null ? null : new AgeLimit($"{minAge} Years", minAge) },
         Phases = phases ?? ["PHASE2"], Design = new StudyDesign { Masking = masking, Allocation = "RANDOMIZED" }, Enrollment = enrollment,
         Conditions = conditions ?? ["Diabetes"],

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text.Json;
 using DeepImagine.ServiceDefaults;
-using DeepImagine.Storage;
+using DeepImagine.Persistence;
 using DeepImagine.Trials;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
@@ -31,6 +31,7 @@ internal sealed class InfrastructureUnreachableException(string message, Excepti
 internal static class CliErrors
 {
     public const string InfraHint = "start it with 'make infra-up' (check with 'make doctor')";
+    public const string ServicesHint = "are the services running? 'make services-up' starts them, 'make services-status' shows them";
 
     public static int Report(Exception exception, TextWriter error, bool verbose, string commandPath, IConfiguration settings)
     {
@@ -53,8 +54,12 @@ internal static class CliErrors
                 (ExitCodes.InfrastructureUnreachable, $"cannot reach PostgreSQL at {DatabaseAddress(settings)} ({Reason(e)}) — {InfraHint}"),
             MassTransit.RabbitMqConnectionException or RabbitMQ.Client.Exceptions.BrokerUnreachableException =>
                 (ExitCodes.InfrastructureUnreachable, $"cannot reach the RabbitMQ broker at {BrokerAddress(settings)} ({Reason(exception)}) — {InfraHint}"),
+            System.Net.Http.HttpRequestException e when e.StatusCode is null || (int)e.StatusCode >= 500 =>
+                (ExitCodes.InfrastructureUnreachable, $"cannot reach pair-miner's API through the gateway at {PairMinerClient.GatewayUrl(settings)} ({Reason(e)}) — {ServicesHint}"),
+            MassTransit.RequestTimeoutException => (ExitCodes.InfrastructureUnreachable,
+                $"pair-miner did not answer the command ({exception.Message}) — {ServicesHint}"),
             TimeoutException e => (ExitCodes.InfrastructureUnreachable,
-                WithHint(e.Message, "are the services running? 'make services-up' starts them, 'make services-status' shows them")),
+                WithHint(e.Message, ServicesHint)),
             FileNotFoundException or DirectoryNotFoundException => (ExitCodes.Usage, WithHint(exception.Message, "check the path")),
             UnauthorizedAccessException => (ExitCodes.Usage, WithHint(exception.Message, "check the permissions of the path")),
             TrialValidationException => (ExitCodes.Usage, WithHint(exception.Message, "fix the record or leave it out")),
@@ -66,7 +71,7 @@ internal static class CliErrors
 
     public static string DatabaseAddress(IConfiguration settings)
     {
-        var connectionString = settings.GetConnectionString(StorageServiceCollectionExtensions.ConnectionStringName);
+        var connectionString = settings.GetConnectionString(ServiceSchema.ConnectionStringName);
         if (connectionString is null) return "(no ConnectionStrings__deepimagine configured)";
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         return $"{builder.Host}:{builder.Port}/{builder.Database}";

@@ -14,7 +14,6 @@ internal static class CliExamples
     {
         ["deepimagine"] = "./deepimagine import --wait data",
         ["deepimagine import"] = "./deepimagine import --dry-run data/ctgov-v2-json",
-        ["deepimagine migrate"] = "./deepimagine migrate",
         ["deepimagine stats"] = "./deepimagine stats",
         ["deepimagine pairs"] = "./deepimagine pairs stats",
         ["deepimagine pairs export"] = "./deepimagine pairs export --kind natural --factor dose --out dose-pairs.jsonl",

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using DeepImagine.ServiceDefaults;
-using DeepImagine.Storage;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +15,10 @@ internal static class CliHost
     private static readonly TimeSpan BrokerStartTimeout = TimeSpan.FromSeconds(6);
     private static readonly TimeSpan BrokerProbeTimeout = TimeSpan.FromSeconds(3);
 
-    public static IHost Create(bool withBus)
+    /// <param name="withPairMinerData">
+    /// only for `bench pairs`, which runs pair-miner's own mining code (PairMiningService) in process against pair-miner's schema
+    /// </param>
+    public static IHost Create(bool withBus, bool withPairMinerData = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -29,7 +31,7 @@ internal static class CliHost
         // Connection retries would print a warning each; the command reports an unreachable broker itself, in one line.
         builder.Logging.AddFilter("MassTransit", LogLevel.Critical);
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
-        builder.Services.AddDeepImagineStorage(builder.Configuration);
+        if (withPairMinerData) DeepImagine.PairMiner.Components.PairMinerApplication.AddPairMinerData(builder.Services, builder.Configuration);
         if (withBus)
         {
             builder.AddMessageBus();
@@ -51,7 +53,7 @@ internal static class CliHost
     /// </summary>
     public static async Task StartBusAsync(this IHost host, CancellationToken cancellationToken)
     {
-        var options = host.Services.GetRequiredService<RabbitMqOptions>();
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RabbitMqOptions>>().Value;
         var address = CliErrors.BrokerAddress(host.Configuration());
         const string hint = CliErrors.InfraHint;
         using (var client = new TcpClient())

@@ -1,15 +1,17 @@
 using DeepImagine.Contracts.V1;
-using DeepImagine.Storage;
+using DeepImagine.PairMiner.Components.Data;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Trials;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
-namespace DeepImagine.PairMiner.Ingestion;
+namespace DeepImagine.PairMiner.Components.Ingestion;
 
 /// <summary>
 /// Parses, validates and stores each published trial record. Storing is idempotent (one row per content hash), so a
 /// redelivered message stores nothing new and only announces the stored trial again. Mining follows on TrialStored.
 /// </summary>
-public sealed partial class TrialPublishedConsumer(TrialRepository trials, ILogger<TrialPublishedConsumer> logger) : IConsumer<TrialPublished>
+public sealed partial class TrialPublishedConsumer(ITrialStore trials, ILogger<TrialPublishedConsumer> logger) : IConsumer<TrialPublished>
 {
     public async Task Consume(ConsumeContext<TrialPublished> context)
     {
@@ -17,7 +19,7 @@ public sealed partial class TrialPublishedConsumer(TrialRepository trials, ILogg
         Trial trial;
         try
         {
-            trial = TrialRecordParser.Parse(message);
+            trial = TrialRecordParser.Parse(message.ToSourceRecord());
         }
         catch (TrialValidationException ex)
         {

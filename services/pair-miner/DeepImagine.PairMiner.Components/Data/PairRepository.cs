@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dapper;
 using DeepImagine.Contracts.V1;
@@ -6,23 +5,14 @@ using DeepImagine.Pairs;
 using DeepImagine.Trials;
 using Npgsql;
 
-namespace DeepImagine.Storage;
+namespace DeepImagine.PairMiner.Components.Data;
 
-/// <summary>What neighbour retrieval matches a trial on (all normalized).</summary>
-public sealed record TrialFeatures(long RowId, string Source, string SourceRecordId, string[] Interventions, string[] Conditions,
-    string[] Phases, string[] Countries, string? Sex, string? Masking, string? Allocation, int? Enrollment)
-{
-    public static TrialFeatures Of(Trial trial, long rowId) => new(rowId, trial.Source, trial.SourceRecordId,
-        TrialRepository.InterventionNames(trial), TrialRepository.ConditionKeys(trial), trial.Phases.ToArray(), trial.Countries.ToArray(),
-        trial.Eligibility.Sex, trial.Design.Masking, trial.Design.Allocation, trial.Enrollment);
-}
-
-/// <summary>A stored pair as read back: its sides and labels are the JSON written at mining time.</summary>
-public sealed record StoredPair(long Id, string Kind, IReadOnlyList<string> Factors, string Relation, double Similarity,
-    JsonElement A, JsonElement B, JsonElement? Comparison, JsonElement Label);
-
-/// <summary>Counterfactual pairs in PostgreSQL. Inserts are set-based (<c>unnest</c>) and idempotent by pair key.</summary>
-public sealed class PairRepository(NpgsqlDataSource dataSource)
+/// <summary>
+/// Counterfactual pairs in pair-miner's schema. Inserts are set-based (<c>unnest</c>) and idempotent by pair key. The
+/// sides and labels are kept as the domain's JSON (<see cref="TrialJson"/>) and read back into the domain pair; the wire
+/// contract (<see cref="PairRecord"/>) is mapped from it at the API.
+/// </summary>
+public sealed class PairRepository(NpgsqlDataSource dataSource) : IPairStore
 {
     /// <summary>Candidates fetched per matching rule before scoring; bounds retrieval cost as the store grows.</summary>
     public const int CandidateLimit = 200;
@@ -63,16 +53,16 @@ public sealed class PairRepository(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Stores the pairs mined for one trial version and marks it mined, in one transaction. Pairs already stored (same key)
-    /// are left as they are; pairs of earlier versions of the same record are removed. Returns how many pairs are new.
+    /// are left as they are; pairs of earlier versions of the same record are removed. Returns the ids of the new pairs, ascending.
     /// </summary>
-    public async Task<int> StoreMinedAsync(TrialRef mined, IReadOnlyCollection<CounterfactualPair> pairs, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<long>> StoreMinedAsync(TrialRef mined, IReadOnlyCollection<CounterfactualPair> pairs, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var inserted = 0;
+        var inserted = new List<long>();
         foreach (var chunk in pairs.Chunk(2000))
         {
-            inserted += await connection.ExecuteAsync(new CommandDefinition("""
+            inserted.AddRange(await connection.QueryAsync<long>(new CommandDefinition("""
                 insert into pairs (pair_key, kind, factors, relation, a_trial_row, b_trial_row, a_trial_id, b_trial_id, direction,
                                    higher_is_better, b_is_better, significant, similarity, a, b, comparison, label)
                 select k, kind, string_to_array(f, ','), rel, ar, br, ai, bi, dir, hib, bib, sig, sim, a::jsonb, b::jsonb, c::jsonb, l::jsonb
@@ -80,6 +70,7 @@ public sealed class PairRepository(NpgsqlDataSource dataSource)
                             @Significant, @Similarity, @A, @B, @Comparisons, @Labels)
                      as u(k, kind, f, rel, ar, br, ai, bi, dir, hib, bib, sig, sim, a, b, c, l)
                 on conflict (pair_key) do nothing
+                returning id
                 """, new
             {
                 Keys = chunk.Select(p => p.Key).ToArray(),
@@ -99,8 +90,9 @@ public sealed class PairRepository(NpgsqlDataSource dataSource)
                 B = chunk.Select(p => JsonSerializer.Serialize(p.B, TrialJson.Options)).ToArray(),
                 Comparisons = chunk.Select(p => p.Comparison is null ? null : JsonSerializer.Serialize(p.Comparison, TrialJson.Options)).ToArray(),
                 Labels = chunk.Select(p => JsonSerializer.Serialize(p.Direction, TrialJson.Options)).ToArray(),
-            }, transaction, cancellationToken: cancellationToken));
+            }, transaction, cancellationToken: cancellationToken)));
         }
+        inserted.Sort();
         await connection.ExecuteAsync(new CommandDefinition("""
             delete from pairs p using trials old
             where old.source = @Source and old.source_record_id = @SourceRecordId and old.version < @Version
@@ -112,13 +104,17 @@ public sealed class PairRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Forgets every pair and every trial's mined mark, so that the trials can be mined afresh (after the miner changed).</summary>
-    public async Task<IReadOnlyList<(string TrialId, string Source, string SourceRecordId, int Version, string ContentHash, bool HasResults)>> ResetMiningAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<LatestVersion>> ResetMiningAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("truncate pairs; update trials set mined_at = null where mined_at is not null;", transaction: transaction, cancellationToken: cancellationToken));
-        var latest = await connection.QueryAsync<(string, string, string, int, string, bool)>(new CommandDefinition(
-            "select trial_id, source, source_record_id, version, content_hash, has_results from trials where is_latest order by id",
+        var latest = await connection.QueryAsync<LatestVersion>(new CommandDefinition(
+            """
+            select trial_id as TrialId, source as Source, source_record_id as SourceRecordId, version as Version,
+                   content_hash as ContentHash, has_results as HasResults
+            from trials where is_latest order by id
+            """,
             transaction: transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return latest.ToList();
@@ -163,15 +159,26 @@ public sealed class PairRepository(NpgsqlDataSource dataSource)
         return rows.Select(ToStoredPair).ToList();
     }
 
-    /// <summary>Every pair, optionally of one kind and factor, streamed in id order.</summary>
-    public async IAsyncEnumerable<StoredPair> ExportAsync(string? kind, string? factor, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Up to <paramref name="limit"/> pairs with id above <paramref name="after"/>, optionally of one kind and factor, in id order.</summary>
+    public async Task<IReadOnlyList<StoredPair>> PageAsync(long after, int limit, string? kind, string? factor, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = connection.QueryUnbufferedAsync<PairRow>(SelectPairs + """
-             where (@kind::text is null or p.kind = @kind) and (@factor::text is null or @factor = any(p.factors))
+        var rows = await connection.QueryAsync<PairRow>(new CommandDefinition(SelectPairs + """
+             where p.id > @after and (@kind::text is null or p.kind = @kind) and (@factor::text is null or @factor = any(p.factors))
              order by p.id
-            """, new { kind, factor });
-        await foreach (var row in rows.WithCancellation(cancellationToken)) yield return ToStoredPair(row);
+             limit @limit
+            """, new { after, limit, kind, factor }, cancellationToken: cancellationToken));
+        return rows.Select(ToStoredPair).ToList();
+    }
+
+    /// <summary>The pairs with these ids (those that exist), in id order.</summary>
+    public async Task<IReadOnlyList<StoredPair>> ByIdsAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count == 0) return [];
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PairRow>(new CommandDefinition(SelectPairs + " where p.id = any(@ids) order by p.id",
+            new { ids = ids.ToArray() }, cancellationToken: cancellationToken));
+        return rows.Select(ToStoredPair).ToList();
     }
 
     private const string SelectPairs = """
@@ -194,12 +201,18 @@ public sealed class PairRepository(NpgsqlDataSource dataSource)
         public string Label { get; init; } = "";
     }
 
-    private static StoredPair ToStoredPair(PairRow r) => new(r.Id, r.Kind, r.Factors, r.Relation, r.Similarity,
-        Json(r.A), Json(r.B), r.Comparison is null ? null : Json(r.Comparison), Json(r.Label));
-
-    private static JsonElement Json(string text)
+    private static StoredPair ToStoredPair(PairRow r) => new(r.Id, new CounterfactualPair
     {
-        using var document = JsonDocument.Parse(text);
-        return document.RootElement.Clone();
-    }
+        Kind = r.Kind,
+        Factors = r.Factors,
+        Relation = r.Relation,
+        Similarity = r.Similarity,
+        A = Read<PairSide>(r.A, r.Id, "a"),
+        B = Read<PairSide>(r.B, r.Id, "b"),
+        Comparison = r.Comparison is null ? null : Read<PairComparison>(r.Comparison, r.Id, "comparison"),
+        Direction = Read<DirectionLabel>(r.Label, r.Id, "label"),
+    });
+
+    private static T Read<T>(string json, long id, string column) =>
+        JsonSerializer.Deserialize<T>(json, TrialJson.Options) ?? throw new JsonException($"pair {id}: column '{column}' is null");
 }

@@ -1,7 +1,7 @@
--- Trials as stored: one row per (source, record id, version). A version is a distinct content hash of the raw
--- record; publishing the same content again matches the existing row and changes nothing.
-create extension if not exists pg_trgm;
-
+-- pair-miner's schema (the connection's search path): trials as stored, one row per (source, record id, version).
+-- A version is a distinct content hash of the raw record; publishing the same content again matches the existing row
+-- and changes nothing. The retrieval keys (condition_keys, interventions) are computed in C# (TrialFeatures), never in
+-- SQL, so the name normalization has one definition.
 create table trials (
     id               bigint generated always as identity primary key,
     trial_id         text        not null,
@@ -23,12 +23,23 @@ create table trials (
     raw_record       text        not null,
     correlation_id   uuid,
     stored_at        timestamptz not null default now(),
+    condition_keys   text[]      not null default '{}',
+    sex              text,
+    min_age_years    double precision,
+    max_age_years    double precision,
+    masking          text,
+    allocation       text,
+    is_latest        boolean     not null default true,
+    mined_at         timestamptz,
     constraint trials_record_content_unique unique (source, source_record_id, content_hash),
     constraint trials_record_version_unique unique (source, source_record_id, version)
 );
 
 create index trials_trial_id on trials (trial_id);
 create index trials_nct_id on trials (nct_id) where nct_id is not null;
+-- Neighbour retrieval looks only at the latest versions that have results; partial GIN indexes keep it to those.
+create index trials_interventions_gin on trials using gin (interventions) where is_latest and has_results;
+create index trials_conditions_gin on trials using gin (condition_keys) where is_latest and has_results;
 
 -- The newest version of every record.
 create view latest_trials as

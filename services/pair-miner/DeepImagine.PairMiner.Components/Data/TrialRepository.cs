@@ -1,22 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using DeepImagine.Contracts.V1;
+using DeepImagine.Pairs;
 using DeepImagine.Trials;
 using Npgsql;
 
-namespace DeepImagine.Storage;
+namespace DeepImagine.PairMiner.Components.Data;
 
-/// <summary>Outcome of storing one record: its version and whether this call created it.</summary>
-public sealed record StoreResult(long Id, int Version, string ContentHash, bool IsNewVersion);
-
-/// <summary>A stored trial with its storage metadata.</summary>
-public sealed record StoredTrial(long Id, int Version, string ContentHash, DateTimeOffset StoredAt, Trial Trial)
-{
-    public DeepImagine.Pairs.TrialRef Ref => new(Id, Trial.TrialId, Trial.Source, Trial.SourceRecordId, Version);
-}
-
-/// <summary>Trials in PostgreSQL (Dapper). Writes are idempotent per (source, record id, content hash).</summary>
-public sealed class TrialRepository(NpgsqlDataSource dataSource)
+/// <summary>Trials in pair-miner's schema (Dapper). Writes are idempotent per (source, record id, content hash).</summary>
+public sealed class TrialRepository(NpgsqlDataSource dataSource) : ITrialStore
 {
     /// <summary>The content hash a record is stored under: SHA-256 of its text with line endings normalized.</summary>
     public static string ContentHash(string record)
@@ -81,7 +74,7 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
         trial.Title,
         Phases = trial.Phases.ToArray(),
         Conditions = trial.Conditions.ToArray(),
-        Interventions = InterventionNames(trial),
+        Interventions = TrialFeatures.InterventionNames(trial),
         Countries = trial.Countries.ToArray(),
         trial.Enrollment,
         trial.StartDate,
@@ -89,29 +82,13 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
         Document = TrialJson.Serialize(trial),
         RawRecord = rawRecord,
         CorrelationId = correlationId,
-        ConditionKeys = ConditionKeys(trial),
+        ConditionKeys = TrialFeatures.ConditionKeys(trial),
         trial.Eligibility.Sex,
         MinAgeYears = trial.Eligibility.MinimumAge?.Years,
         MaxAgeYears = trial.Eligibility.MaximumAge?.Years,
         trial.Design.Masking,
         trial.Design.Allocation,
     };
-
-    /// <summary>Normalized condition names: what retrieval matches conditions on.</summary>
-    public static string[] ConditionKeys(Trial trial) => trial.Conditions
-        .Select(Normalize.NameKey)
-        .Where(n => n.Length > 0)
-        .Distinct(StringComparer.Ordinal)
-        .ToArray();
-
-    /// <summary>Normalized names and other names of the non-placebo interventions: what retrieval matches on.</summary>
-    public static string[] InterventionNames(Trial trial) => trial.Interventions
-        .Where(i => !i.IsPlacebo)
-        .SelectMany(i => i.OtherNames.Prepend(i.Name))
-        .Select(Normalize.NameKey)
-        .Where(n => n.Length > 0)
-        .Distinct(StringComparer.Ordinal)
-        .ToArray();
 
     /// <summary>The newest stored version of a trial, by trial id or source record id.</summary>
     public async Task<StoredTrial?> GetLatestAsync(string trialId, CancellationToken cancellationToken = default)
@@ -160,12 +137,20 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Counts of stored records (latest versions) by source: what `make run` reports.</summary>
-    public async Task<IReadOnlyList<(string Source, long Records, long WithResults)>> CountBySourceAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<TrialSourceCount>> CountBySourceAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string, long, long)>(new CommandDefinition(
-            "select source, count(*), count(*) filter (where has_results) from latest_trials group by source order by source",
+        var rows = await connection.QueryAsync<TrialSourceCount>(new CommandDefinition(
+            "select source as Source, count(*) as Records, count(*) filter (where has_results) as WithResults from latest_trials group by source order by source",
             cancellationToken: cancellationToken));
         return rows.ToList();
+    }
+
+    /// <summary>Removes every stored version of a source's records, and their pairs (benchmarks clean up their synthetic source so).</summary>
+    public async Task<int> DeleteSourceAsync(string source, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("delete from trials where source = @source", new { source },
+            commandTimeout: 600, cancellationToken: cancellationToken));
     }
 }

@@ -1,12 +1,16 @@
 using DeepImagine.Contracts.V1;
+using DeepImagine.PairMiner.Components.Data;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Pairs;
-using DeepImagine.Storage;
 using DeepImagine.Trials;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
-namespace DeepImagine.PairMiner.Api;
+namespace DeepImagine.PairMiner.Components.Api;
 
 /// <summary>Response to an accepted submission: the record id to poll and the correlation id of its messages.</summary>
 public sealed record TrialAccepted(string RecordId, Guid CorrelationId, string Location);
@@ -25,6 +29,11 @@ public static class TrialEndpoints
             .WithSummary("Submit a ClinicalTrials.gov API v2 study (JSON) for ingestion")
             .Accepts<object>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        trials.MapGet("/stats", async (TrialRepository repository, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await repository.CountBySourceAsync(cancellationToken)))
+            .WithName("GetTrialStats")
+            .WithSummary("Stored trials (latest versions) by source, with how many have results");
 
         trials.MapGet("/{id}/pairs", GetPairsAsync)
             .WithName("GetTrialPairs")
@@ -58,19 +67,17 @@ public static class TrialEndpoints
         }
 
         var correlationId = NewId.NextGuid();
-        await publisher.Publish(new TrialPublished(SourceRecord.CtgovV2Source, recordId, RecordFormat.CtgovV2Json, json, correlationId), cancellationToken);
+        await publisher.Publish(SourceFiles.V2Record(json, recordId).ToMessage(correlationId), cancellationToken);
         var location = $"/api/trials/{Uri.EscapeDataString(recordId)}";
         return TypedResults.Accepted(location, new TrialAccepted(recordId, correlationId, location));
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<StoredPair>>, ProblemHttpResult>> GetPairsAsync([FromRoute] string id,
+    private static async Task<Results<Ok<IReadOnlyList<PairRecord>>, ProblemHttpResult>> GetPairsAsync([FromRoute] string id,
         [FromQuery] string? kind, [FromQuery] string? factor, PairRepository pairs, CancellationToken cancellationToken)
     {
-        if (kind is not null && kind is not (PairKinds.Natural or PairKinds.Approximate))
-            return TypedResults.Problem(title: "Unknown pair kind", detail: $"kind '{kind}' is not natural or approximate", statusCode: StatusCodes.Status400BadRequest);
-        if (factor is not null && !Factors.All.Contains(factor))
-            return TypedResults.Problem(title: "Unknown factor", detail: $"factor '{factor}' is not one of {string.Join(", ", Factors.All)}", statusCode: StatusCodes.Status400BadRequest);
-        return TypedResults.Ok(await pairs.ForTrialAsync(id, kind, factor, cancellationToken));
+        if (PairEndpoints.InvalidFilter(kind, factor) is { } problem) return problem;
+        var found = await pairs.ForTrialAsync(id, kind, factor, cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<PairRecord>>(found.Select(p => PairRecordMapping.ToRecord(p.Id, p.Pair)).ToList());
     }
 
     private static async Task<Results<Ok<TrialResource>, ProblemHttpResult>> GetAsync([FromRoute] string id, TrialRepository repository, CancellationToken cancellationToken)

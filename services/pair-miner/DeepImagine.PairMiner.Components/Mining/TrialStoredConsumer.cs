@@ -1,22 +1,24 @@
 using DeepImagine.Contracts.V1;
-using DeepImagine.Storage;
+using DeepImagine.PairMiner.Components.Data;
 using MassTransit;
 
-namespace DeepImagine.PairMiner.Mining;
+namespace DeepImagine.PairMiner.Components.Mining;
 
 /// <summary>
-/// Mines the pairs of each stored trial version and announces them. Mining is its own step (and queue) so ingestion
-/// never waits for it, and a mining failure retries mining alone. A version is mined once; a redelivery only announces.
+/// Mines the pairs of each stored trial version and announces them, with the new pairs' ids. Mining is its own step (and
+/// queue) so ingestion never waits for it, and a mining failure retries mining alone. A version is mined once; a
+/// redelivery only announces.
 /// </summary>
-public sealed class TrialStoredConsumer(TrialRepository trials, PairMiningService mining) : IConsumer<TrialStored>
+public sealed class TrialStoredConsumer(ITrialStore trials, PairMiningService mining) : IConsumer<TrialStored>
 {
     public async Task Consume(ConsumeContext<TrialStored> context)
     {
         var message = context.Message;
         var stored = await trials.GetVersionAsync(message.SourceName, message.SourceRecordId, message.Version, context.CancellationToken)
             ?? throw new InvalidOperationException($"record '{message.SourceRecordId}' version {message.Version} of '{message.SourceName}' is not stored");
-        var (counts, added) = await mining.MineAsync(stored.Trial, stored.Ref, message.IsNewVersion, context.CancellationToken);
-        await context.Publish(new PairsMined(message.TrialId, message.SourceName, message.SourceRecordId, message.Version, counts, added, message.CorrelationId));
+        var result = await mining.MineAsync(stored.Trial, stored.Ref, message.IsNewVersion, context.CancellationToken);
+        await context.Publish(new PairsMined(message.TrialId, message.SourceName, message.SourceRecordId, message.Version, result.Counts,
+            result.NewPairIds.Count, message.CorrelationId, result.NewPairIds));
     }
 }
 
