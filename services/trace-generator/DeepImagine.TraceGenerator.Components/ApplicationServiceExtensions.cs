@@ -1,4 +1,3 @@
-using System.ClientModel;
 using DeepImagine.Persistence;
 using DeepImagine.ServiceDefaults;
 using DeepImagine.TraceGenerator.Api;
@@ -8,10 +7,8 @@ using DeepImagine.TraceGenerator.Examples;
 using DeepImagine.TraceGenerator.PairMiner;
 using DeepImagine.TraceGenerator.Teaching;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OpenAI;
 
 namespace DeepImagine.TraceGenerator;
 
@@ -40,12 +37,7 @@ public static class ApplicationServiceExtensions
 
         if (options.ExternalTeacher.Enabled)
         {
-            var teacher = options.ExternalTeacher;
-            services.AddSingleton<IChatClient>(_ => new OpenAIClient(
-                    new ApiKeyCredential(string.IsNullOrEmpty(teacher.ApiKey) ? "none" : teacher.ApiKey), // local servers take any key
-                    new OpenAIClientOptions { Endpoint = new Uri(teacher.Url!), NetworkTimeout = TimeSpan.FromSeconds(teacher.TimeoutSeconds) })
-                .GetChatClient(teacher.Model!)
-                .AsIChatClient());
+            services.AddSingleton(_ => ExternalTeacher.CreateChatClient(options.ExternalTeacher));
             services.AddSingleton<ExternalTeacher>();
         }
         services.AddScoped<ExampleGeneration>();

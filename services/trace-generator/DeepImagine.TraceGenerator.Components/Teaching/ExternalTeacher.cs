@@ -1,4 +1,7 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using DeepImagine.Imagining;
+using OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -14,6 +17,23 @@ public sealed record TeacherAttempt(StepTrace? Trace, string? Refusal);
 /// </summary>
 public sealed class ExternalTeacher(IChatClient chat, ExternalTeacherOptions options, ILogger<ExternalTeacher> logger)
 {
+    /// <summary>The chat client for the configured endpoint: one retry, the configured time-out, any key where none is set (local servers take any).</summary>
+    public static IChatClient CreateChatClient(ExternalTeacherOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new OpenAIClient(
+                new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? "none" : options.ApiKey),
+                new OpenAIClientOptions
+                {
+                    Endpoint = new Uri(options.Url ?? throw new ArgumentException("ExternalTeacher:Url is not set", nameof(options))),
+                    NetworkTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
+                    RetryPolicy = new ClientRetryPolicy(maxRetries: 1),
+                })
+            .GetChatClient(options.Model ?? throw new ArgumentException("ExternalTeacher:Model is not set", nameof(options)))
+            .AsIChatClient();
+    }
+
     public string SourceName => TraceSources.External(options.Model ?? "unnamed");
 
     public async Task<TeacherAttempt> TryAsync(PairStep step, CancellationToken cancellationToken)
