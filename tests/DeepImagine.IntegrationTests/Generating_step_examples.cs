@@ -12,6 +12,8 @@ using MassTransit;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using RabbitMQ.Client;
+using DeepImagine.TraceGenerator.Consuming;
 
 namespace DeepImagine.IntegrationTests;
 
@@ -33,6 +35,14 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
         await using (var connection = new NpgsqlConnection(LiveServices.ConnectionString))
         {
             await connection.ExecuteAsync("drop schema if exists trace_generator cascade");
+        }
+        // PairsMined of other tests' trials wait in the durable queue while no trace-generator runs: start without them.
+        var rabbit = services.RabbitMq;
+        var factory = new ConnectionFactory { HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password };
+        await using (var rabbitConnection = await factory.CreateConnectionAsync())
+        await using (var channel = await rabbitConnection.CreateChannelAsync())
+        {
+            await channel.QueueDeleteAsync(PairsMinedConsumerDefinition.QueueName);
         }
         Environment.SetEnvironmentVariable("Services__PairMiner", services.PairMinerClient.BaseAddress!.ToString());
         _traceGenerator = new WebApplicationFactory<tracegenerator::Program>();
@@ -72,7 +82,7 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
         Assert.Equal(datasetId, dataset.DatasetId);
         Assert.Equal($"steps-v{StepFormat.TemplateVersion}", dataset.Name);
         Assert.Equal(StepFormat.TemplateVersion, dataset.TemplateVersion);
-        Assert.Equal(3, dataset.Trials);
+        Assert.True(dataset.Trials >= 3, $"{dataset.Trials} trials"); // the three, and any stored trial they have approximate pairs with
         Assert.True(dataset.Examples > 0);
 
         // Every example, page by page, is a well-formed step whose RESULT line states the expected answer.
@@ -101,7 +111,8 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
         }
 
         var corpus = await _client.GetFromJsonAsync<List<CorpusDocument>>($"/api/datasets/{datasetId}/corpus");
-        Assert.Equal(["NCT00931528", "NCT01037244", "NCT02305381"], corpus!.Select(c => c.TrialId).Order());
+        Assert.Equal(dataset.Trials, corpus!.Count);
+        Assert.Subset(corpus.Select(c => c.TrialId).ToHashSet(), new HashSet<string> { "NCT00931528", "NCT01037244", "NCT02305381" });
 
         // The same PairsMined again: consumed, nothing added, nothing announced.
         var again = NewId.NextGuid();
