@@ -18,12 +18,12 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource)
     {
         var id = StepExample.DatasetIdOf(name);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var stored = await connection.QuerySingleAsync<int>(new CommandDefinition("""
-            with inserted as (
-                insert into datasets (id, name, template_version) values (@id, @name, @templateVersion)
-                on conflict (id) do nothing returning template_version)
-            select template_version from inserted union all select template_version from datasets where id = @id limit 1
-            """, new { id, name, templateVersion }, cancellationToken: cancellationToken));
+        // Two statements, not one: a row another instance inserts concurrently is visible only to a statement that starts after it commits.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "insert into datasets (id, name, template_version) values (@id, @name, @templateVersion) on conflict do nothing",
+            new { id, name, templateVersion }, cancellationToken: cancellationToken));
+        var stored = await connection.QuerySingleAsync<int>(new CommandDefinition(
+            "select template_version from datasets where id = @id", new { id }, cancellationToken: cancellationToken));
         if (stored != templateVersion)
             throw new InvalidOperationException($"dataset '{name}' holds template version {stored}, not {templateVersion}; configure a new TraceGeneration:DatasetName");
         return id;
