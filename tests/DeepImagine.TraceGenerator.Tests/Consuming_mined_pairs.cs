@@ -83,6 +83,23 @@ public class Consuming_mined_pairs(HarnessDatabase database)
     }
 
     [Fact]
+    public async Task An_announcement_that_failed_after_the_examples_were_stored_is_made_on_the_retry()
+    {
+        var pairMiner = new FakePairMiner().WithTrial("NCT00931528", 7);
+        await using var provider = database.Services(pairMiner, NewDatasetName(), failPublishes: 1);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var correlationId = NewId.NextGuid();
+
+        await harness.Bus.Publish(Mined("NCT00931528", correlationId));
+
+        var ready = (await harness.Published.SelectAsync<SftExamplesReady>(x => x.Context.Message.CorrelationId == correlationId).ToListAsync()).Single().Context.Message;
+        Assert.True(pairMiner.PairCalls >= 2, "the consumer did not run again after the failed announcement");
+        Assert.Equal(await provider.GetRequiredService<DatasetRepository>().CountsAsync(ready.DatasetId, CancellationToken.None), ready.Counts);
+        Assert.True(ready.Counts.Sum(c => c.Examples) > 0);
+    }
+
+    [Fact]
     public async Task A_trial_with_nothing_mined_is_not_fetched()
     {
         var pairMiner = new FakePairMiner().WithTrial("NCT01037244", 3);

@@ -1,4 +1,5 @@
 using Dapper;
+using DeepImagine.Contracts.V1;
 using DeepImagine.Pairs;
 using DeepImagine.Pairs.Tests;
 using DeepImagine.Persistence;
@@ -40,7 +41,8 @@ public sealed class HarnessDatabase : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>The consumer's services over the fake pair-miner; a dataset name of its own per test keeps tests apart.</summary>
-    public ServiceProvider Services(FakePairMiner pairMiner, string datasetName, ExternalTeacher? teacher = null)
+    /// <param name="failPublishes">how many publishes of SftExamplesReady fail before they succeed (a broker hiccup)</param>
+    public ServiceProvider Services(FakePairMiner pairMiner, string datasetName, ExternalTeacher? teacher = null, int failPublishes = 0)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -50,7 +52,20 @@ public sealed class HarnessDatabase : IAsyncLifetime
         services.AddSingleton<IPairMinerReader>(pairMiner);
         if (teacher is not null) services.AddSingleton(teacher);
         services.AddScoped<ExampleGeneration>();
-        services.AddMassTransitTestHarness(bus => bus.AddConsumer<PairsMinedConsumer, PairsMinedConsumerDefinition>());
+        var failuresLeft = failPublishes;
+        services.AddMassTransitTestHarness(bus =>
+        {
+            bus.AddConsumer<PairsMinedConsumer, PairsMinedConsumerDefinition>();
+            bus.UsingInMemory((context, memory) =>
+            {
+                memory.ConfigurePublish(publish => publish.UseExecute(send =>
+                {
+                    if (send is PublishContext<SftExamplesReady> && Interlocked.Decrement(ref failuresLeft) >= 0)
+                        throw new InvalidOperationException("publish failed (test)");
+                }));
+                memory.ConfigureEndpoints(context);
+            });
+        });
         return services.BuildServiceProvider(validateScopes: true);
     }
 }

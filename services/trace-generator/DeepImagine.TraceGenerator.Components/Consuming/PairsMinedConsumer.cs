@@ -6,8 +6,8 @@ using MassTransit;
 namespace DeepImagine.TraceGenerator.Consuming;
 
 /// <summary>
-/// Builds the step examples of a mined trial and announces the dataset when it grew. A redelivered (or repeated)
-/// PairsMined finds its examples stored, adds nothing and announces nothing.
+/// Builds the step examples of a mined trial and announces the dataset when it grew. A repeated PairsMined finds its
+/// examples stored and adds nothing; it announces nothing unless it is a retry or redelivery (the announcement may be lost).
 /// </summary>
 public sealed class PairsMinedConsumer(ExampleGeneration generation) : IConsumer<PairsMined>
 {
@@ -16,7 +16,10 @@ public sealed class PairsMinedConsumer(ExampleGeneration generation) : IConsumer
         var message = context.Message;
         if (message.Counts.Sum(c => c.Count) == 0) return; // nothing mined: no pair to fetch
         var outcome = await generation.GenerateAsync(message.TrialId, context.CancellationToken);
-        if (outcome.Added == 0) return;
+        // A retry or a broker redelivery may follow a failure between storing the examples and announcing them: announce
+        // then too. A new copy of the message that adds nothing announces nothing.
+        var mayBeUnannounced = context.GetRetryAttempt() > 0 || context.ReceiveContext.Redelivered;
+        if (outcome.Added == 0 && !(mayBeUnannounced && outcome.Steps > 0)) return;
         await context.Publish(new SftExamplesReady(outcome.DatasetId, outcome.DatasetName, StepFormat.TemplateVersion, outcome.Counts, message.CorrelationId));
     }
 }
