@@ -120,6 +120,7 @@ public static class Report
         var classes = scores.SelectMany(s => s.Score.ByClass.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var palette = new ScottPlot.Palettes.Category10();
         var width = 0.8 / Math.Max(scores.Count, 1);
+        var intervals = new List<(double X, double Low, double High)>();
         for (var m = 0; m < scores.Count; m++)
         {
             var s = scores[m];
@@ -129,15 +130,16 @@ public static class Report
                 if (!s.Score.ByClass.TryGetValue(classes[c], out var metrics)) continue;
                 var x = c - 0.4 + width * (m + 0.5);
                 bars.Add(new Bar { Position = x, Value = metrics[metric], Size = width * 0.9, FillColor = palette.GetColor(m) });
-                if (s.Intervals.TryGetValue($"{classes[c]}/{metric}", out var ci))
-                {
-                    var line = plot.Add.Line(x, ci.Low, x, ci.High);
-                    line.LineColor = Colors.Black;
-                    line.LineWidth = 2;
-                }
+                if (s.Intervals.TryGetValue($"{classes[c]}/{metric}", out var ci)) intervals.Add((x, ci.Low, ci.High));
             }
             var barPlot = plot.Add.Bars(bars);
             barPlot.LegendText = s.Run.Method;
+        }
+        foreach (var (x, low, high) in intervals) // drawn over the bars
+        {
+            var line = plot.Add.Line(x, low, x, high);
+            line.LineColor = Colors.Black;
+            line.LineWidth = 2;
         }
         var chance = plot.Add.HorizontalLine(0.5);
         chance.LinePattern = LinePattern.Dotted;
