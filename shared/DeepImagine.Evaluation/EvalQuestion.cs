@@ -10,8 +10,11 @@ public sealed record EvalQuestion(string Group, IReadOnlyList<string> Id, string
     public string Key => string.Join('\u001f', Id);
 }
 
-/// <summary>A question with its known answer (an option index): training data and knowledge.</summary>
-public sealed record LabelledQuestion(EvalQuestion Question, int Answer);
+/// <summary>
+/// A question with its known answer (an option index): training data and knowledge. <see cref="Built"/> marks a
+/// question built from stored result trials rather than taken from the benchmark's own train file.
+/// </summary>
+public sealed record LabelledQuestion(EvalQuestion Question, int Answer, bool Built = false);
 
 /// <summary>A question to predict, with its answer only where known, kept apart for scoring.</summary>
 public sealed record TargetQuestion(EvalQuestion Question, int? Answer);

@@ -1,8 +1,9 @@
 namespace DeepImagine.Evaluation.Methods;
 
 /// <summary>
-/// The share of each answer per question class in the knowledge, with one pseudo-count per option so an answer never
-/// seen still gets some probability; a class never seen gets the uniform distribution.
+/// The share of each answer per question class in the benchmark's own training questions, with one pseudo-count per
+/// option so an answer never seen still gets some probability. Questions built from stored trials count only for a
+/// class the training questions lack (their answers are distributed differently); a class never seen is uniform.
 /// </summary>
 public sealed class PriorMethod : IOutcomeMethod
 {
@@ -13,12 +14,14 @@ public sealed class PriorMethod : IOutcomeMethod
     public void Fit(IReadOnlyList<LabelledQuestion> knowledge)
     {
         _priors.Clear();
-        foreach (var group in knowledge.GroupBy(k => (k.Question.QuestionClass, k.Question.OptionCount)))
+        foreach (var all in knowledge.GroupBy(k => (k.Question.QuestionClass, k.Question.OptionCount)))
         {
-            var counts = Enumerable.Repeat(1.0, group.Key.OptionCount).ToArray();
+            var group = all.Any(k => !k.Built) ? all.Where(k => !k.Built).ToList() : all.ToList();
+            var key = all.Key;
+            var counts = Enumerable.Repeat(1.0, key.OptionCount).ToArray();
             foreach (var item in group) counts[item.Answer]++;
             var total = counts.Sum();
-            _priors[group.Key] = counts.Select(c => c / total).ToArray();
+            _priors[key] = counts.Select(c => c / total).ToArray();
         }
     }
 

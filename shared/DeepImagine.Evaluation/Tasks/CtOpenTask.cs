@@ -55,7 +55,7 @@ public sealed class CtOpenTask : IEvaluationTask
     /// <summary>Known-answer questions built from result trials (the same builder the RL prompts use).</summary>
     public static IEnumerable<LabelledQuestion> Knowledge(IEnumerable<CtOpenItem> builtItems) =>
         builtItems.SelectMany(item => Questions(item, $"built question of {item.NctId}"))
-            .Select(q => new LabelledQuestion(q.Question, q.Answer!.Value));
+            .Select(q => new LabelledQuestion(q.Question, q.Answer!.Value, Built: true));
 
     public string PredictionLine(EvalQuestion question, double[] probabilities, string? note)
     {
