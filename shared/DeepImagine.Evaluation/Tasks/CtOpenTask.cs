@@ -20,17 +20,27 @@ public sealed class CtOpenTask : IEvaluationTask
     public IReadOnlyList<TargetQuestion> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no CT Open file at '{path}'", path);
-        List<CtOpenItem> items;
+        JsonArray array;
         try
         {
             var root = JsonNode.Parse(File.ReadAllText(path)) ?? throw new ArgumentException($"{path}: empty JSON");
-            var array = root["items"] as JsonArray ?? throw new ArgumentException($"{path}: no 'items' array (CT Open layout: {{\"items\": [...]}})");
-            items = array.Select((node, i) => node.Deserialize<CtOpenItem>() ?? throw new ArgumentException($"{path}: items[{i}] is null")).ToList();
+            array = root["items"] as JsonArray ?? throw new ArgumentException($"{path}: no 'items' array (CT Open layout: {{\"items\": [...]}})");
         }
         catch (JsonException ex)
         {
             throw new ArgumentException($"{path}: not a CT Open file: {ex.Message}", ex);
         }
+        var items = array.Select((node, i) =>
+        {
+            try
+            {
+                return node.Deserialize<CtOpenItem>() ?? throw new ArgumentException($"{path}: items[{i}] is null");
+            }
+            catch (JsonException ex)
+            {
+                throw new ArgumentException($"{path}: items[{i}] (nct_id {node?["nct_id"]?.ToJsonString() ?? "missing"}): {ex.Message}", ex);
+            }
+        }).ToList();
         return items.SelectMany(item => Questions(item, $"{path}: item {item.NctId}")).ToList();
     }
 
