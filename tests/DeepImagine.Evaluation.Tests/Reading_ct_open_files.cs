@@ -21,6 +21,18 @@ public sealed class Reading_ct_open_files : IDisposable
     }
 
     [Fact]
+    public void A_question_carries_its_trial_and_options_as_text_for_a_language_model()
+    {
+        var question = new CtOpenTask().Load(RepoFiles.Winter2025).First(q => q.Question.Id[0] == "NCT05799287").Question;
+
+        Assert.StartsWith("Trial NCT05799287: A Study of Telitacicept", question.Context, StringComparison.Ordinal);
+        Assert.Contains("Arm Placebo [PLACEBO_COMPARATOR]", question.Context, StringComparison.Ordinal);
+        Assert.Contains("Endpoint (primary): Change from baseline in urine protein creatinine ratio (UPCR)", question.Context, StringComparison.Ordinal);
+        Assert.Equal(2, question.Options.Count);
+        Assert.StartsWith("The study arm Telitacicept has achieved", question.Options[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_item_without_its_endpoint_is_named_by_index_and_nct_id()
     {
         var path = Path.Combine(_folder, "bad.json");

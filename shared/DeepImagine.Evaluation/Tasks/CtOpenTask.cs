@@ -57,7 +57,11 @@ public sealed class CtOpenTask : IEvaluationTask
             if (question.AnswerIndex is { } answer && (answer < 0 || answer >= question.Options.Count))
                 throw new ArgumentException($"{record}: field 'answer_index' is {answer}, outside the {question.Options.Count} options");
             yield return new TargetQuestion(
-                new EvalQuestion(item.NctId, [item.NctId, item.EndpointKey, index.ToString(CultureInfo.InvariantCulture)], cls, question.Options.Count, Features(item, question, cls)),
+                new EvalQuestion(item.NctId, [item.NctId, item.EndpointKey, index.ToString(CultureInfo.InvariantCulture)], cls, question.Options.Count, Features(item, question, cls))
+                {
+                    Context = Context(item),
+                    Options = question.Options,
+                },
                 question.AnswerIndex);
         }
     }
@@ -79,6 +83,21 @@ public sealed class CtOpenTask : IEvaluationTask
             ["output"] = (note is null ? "" : $"No answer from the method ({note}); class prior given.\n") + $"DECISION: ({decision})",
         };
         return line.ToJsonString();
+    }
+
+    /// <summary>Title, arms with their interventions, and the endpoint, one per line.</summary>
+    public static string Context(CtOpenItem item)
+    {
+        var lines = new List<string> { $"Trial {item.NctId}: {item.BriefTitle}" };
+        foreach (var arm in item.Arms)
+        {
+            var interventions = string.Join("; ", (arm.Interventions ?? []).Select(i => $"{i.Name} ({i.Type})"));
+            lines.Add($"Arm {arm.Label} [{arm.Type}]: {interventions}{(string.IsNullOrWhiteSpace(arm.Description) ? "" : " — " + arm.Description)}");
+        }
+        lines.Add($"Endpoint ({(item.Endpoint.OutcomeType == "primaryOutcomes" ? "primary" : "secondary")}): {item.Endpoint.Measure}");
+        if (!string.IsNullOrWhiteSpace(item.Endpoint.Description)) lines.Add($"Description: {item.Endpoint.Description}");
+        if (!string.IsNullOrWhiteSpace(item.Endpoint.TimeFrame)) lines.Add($"Time frame: {item.Endpoint.TimeFrame}");
+        return string.Join('\n', lines);
     }
 
     /// <summary>

@@ -73,7 +73,11 @@ public sealed class EvidenceInferenceTask : IEvaluationTask
         features.AddRange(FeatureWords.Of("o:", outcome));
         if (comparator.Contains("placebo", StringComparison.OrdinalIgnoreCase)) features.Add("c_placebo");
         if (comparator.Contains("baseline", StringComparison.OrdinalIgnoreCase)) features.Add("c_baseline");
-        var question = new EvalQuestion(pmcid, [promptId.ToString(CultureInfo.InvariantCulture)], QuestionClass, Labels.Count, features);
+        var question = new EvalQuestion(pmcid, [promptId.ToString(CultureInfo.InvariantCulture)], QuestionClass, Labels.Count, features)
+        {
+            Context = $"With respect to {outcome}, characterize the reported difference between {intervention} and those receiving {comparator}.",
+            Options = Labels,
+        };
         return new TargetQuestion(question, answer);
     }
 
