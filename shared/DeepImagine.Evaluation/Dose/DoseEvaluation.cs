@@ -38,6 +38,7 @@ public static class DoseEvaluation
         output.WriteLine($"dose: train_protocols={train.Count} test_protocols={test.Count} targets={test.Sum(p => p.Targets.Count)}");
         Directory.CreateDirectory(request.OutDirectory);
         var scores = new List<DoseScore>();
+        var points = new List<(string Method, double Observed, double Predicted)>();
         using var predictions = new StreamWriter(Path.Combine(request.OutDirectory, "dose-predictions.jsonl"));
         foreach (var name in MethodNames)
         {
@@ -46,7 +47,10 @@ public static class DoseEvaluation
             var score = Score(method, train, test, out var lines);
             scores.Add(score);
             foreach (var line in lines) predictions.WriteLine(line);
+            points.AddRange(test.SelectMany(p => p.Targets.Select(t => (name, t.StandardizedEffect, method.Predict(p, t.Dose)))).Where(x => double.IsFinite(x.Item3)));
         }
+        const string plot = "dose-predicted-vs-observed.png";
+        PredictedVersusObserved(Path.Combine(request.OutDirectory, plot), points);
         var table = new StringBuilder();
         table.AppendLine($"{"method",-10} {"targets",7} {"dir_acc",8} {"smae",8} {"coverage",8}");
         foreach (var s in scores) table.AppendLine($"{s.Method,-10} {s.Targets,7} {F(s.DirectionAccuracy),8} {F(s.StandardizedMae),8} {F(s.Coverage),8}");
@@ -56,7 +60,8 @@ public static class DoseEvaluation
             $"Effects are placebo-adjusted in pooled-SD units; direction is up / down / same (within {SameBand} SD) from the anchor " +
             $"(placebo + lowest active dose); coverage is the share inside the method's {IntervalLevel:0%} interval (half-width from its training errors).\n\n" +
             "| method | targets | dir_acc | smae | coverage |\n|---|---|---|---|---|\n" +
-            string.Concat(scores.Select(s => $"| {s.Method} | {s.Targets} | {F(s.DirectionAccuracy)} | {F(s.StandardizedMae)} | {F(s.Coverage)} |\n")));
+            string.Concat(scores.Select(s => $"| {s.Method} | {s.Targets} | {F(s.DirectionAccuracy)} | {F(s.StandardizedMae)} | {F(s.Coverage)} |\n")) +
+            $"\n![predicted against observed]({plot})\n");
         output.Write(table);
         output.WriteLine($"report: {Path.Combine(request.OutDirectory, "report.md")}");
         output.WriteLine(string.Join(" ", scores.Select(s => $"{s.Method}_dir_acc={F(s.DirectionAccuracy)} {s.Method}_smae={F(s.StandardizedMae)} {s.Method}_coverage={F(s.Coverage)}")));
@@ -91,6 +96,28 @@ public static class DoseEvaluation
         }
         return new DoseScore(method.Name, targets, targets == 0 ? double.NaN : rightDirection / (double)targets,
             targets == 0 ? double.NaN : absoluteError / targets, targets == 0 ? double.NaN : covered / (double)targets);
+    }
+
+    private static void PredictedVersusObserved(string path, IReadOnlyList<(string Method, double Observed, double Predicted)> points)
+    {
+        var plot = new ScottPlot.Plot();
+        var all = points.SelectMany(p => new[] { p.Observed, p.Predicted }).ToList();
+        double low = all.Count == 0 ? -1 : all.Min(), high = all.Count == 0 ? 1 : all.Max();
+        var diagonal = plot.Add.Line(low, low, high, high);
+        diagonal.LineColor = ScottPlot.Colors.Gray;
+        diagonal.LinePattern = ScottPlot.LinePattern.Dashed;
+        diagonal.LegendText = "predicted = observed";
+        foreach (var group in points.GroupBy(p => p.Method))
+        {
+            var scatter = plot.Add.ScatterPoints(group.Select(p => p.Observed).ToArray(), group.Select(p => p.Predicted).ToArray());
+            scatter.LegendText = group.Key;
+            scatter.MarkerSize = 5;
+        }
+        plot.Title("Placebo-adjusted effect at the predicted doses (pooled SDs)");
+        plot.XLabel("observed");
+        plot.YLabel("predicted from the anchor");
+        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        plot.SavePng(path, 640, 520);
     }
 
     /// <summary>+1 up, −1 down, 0 within <see cref="SameBand"/> pooled SDs.</summary>
