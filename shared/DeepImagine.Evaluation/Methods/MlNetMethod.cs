@@ -33,9 +33,10 @@ public sealed class MlNetMethod : IOutcomeMethod
     public static MlNetMethod LogisticRegression(int seed) => new("logreg", seed,
         ml => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(l1Regularization: 0.1f, l2Regularization: 10f));
 
+    // Small trees with large leaves, chosen by the same grouped cross-validation (docs/evaluation.md) over 4/8/16/32 leaves.
     public static MlNetMethod Forest(int seed) => new("forest", seed,
         ml => ml.MulticlassClassification.Trainers.OneVersusAll(
-            ml.BinaryClassification.Trainers.FastForest(numberOfLeaves: 16, numberOfTrees: 200, minimumExampleCountPerLeaf: 5)));
+            ml.BinaryClassification.Trainers.FastForest(numberOfLeaves: 8, numberOfTrees: 200, minimumExampleCountPerLeaf: 20)));
 
     public void Fit(IReadOnlyList<LabelledQuestion> knowledge)
     {
