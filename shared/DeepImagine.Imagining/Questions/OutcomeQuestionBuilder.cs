@@ -145,18 +145,9 @@ public static class OutcomeQuestionBuilder
         return values.Count == 1 && values[0].Value is { Comparator: "=", Value: { } v } ? v : null;
     }
 
-    /// <summary>Below 0.05 is significant; "&lt;0.05" is; at or above 0.05 is not; "&gt;0.01" says neither.</summary>
-    public static bool? Significant(ReportedNumber? p)
-    {
-        if (p?.Value is not { } value) return null;
-        return p.Comparator switch
-        {
-            ">" or ">=" => value >= 0.05 ? false : null,
-            "<" => value <= 0.05,
-            "<=" => value < 0.05 ? true : null,
-            _ => value < 0.05,
-        };
-    }
+    /// <summary>The project's one reading of a reported p-value (<see cref="DirectionLabeler.Significant"/>): below 0.05 is significant.</summary>
+    private static bool? Significant(ReportedNumber? p) =>
+        p?.Value is null ? null : DirectionLabeler.Significant(new PairComparison(p.Text, p.Value, p.Comparator, null, null, null, null, null));
 
     // A non-inferiority or equivalence p-value tests a margin, not a difference: it cannot answer these questions.
     // Legacy records say only "Yes" (is non-inferiority or equivalence) or "No".
