@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit clean
+.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence clean
 
 all: build
 
@@ -71,6 +71,15 @@ bench-model:
 ## Mine the bundled records in-process and check every pair invariant (no infrastructure needed).
 pairs-audit:
 	./deepimagine pairs audit data
+## Scoreboards: CT Open Winter 2025 (grouped 5-fold CV by NCT id; known-answer questions built from data/ as knowledge)
+## and clinDR dose-response (a seeded 25% of the bundled protocols held out). Reports in .run/evaluation/.
+evaluate:
+	./deepimagine evaluate --train data/benchmarks/ct-open/winter-2025.json --cv 5 --methods prior,logreg,forest --out .run/evaluation/ct-open
+	./deepimagine evaluate-dose --data data/clindr-dose-response --holdout-fraction 0.25 --out .run/evaluation/dose
+
+## Evidence Inference (grouped 5-fold CV by article) on the bundled labelled questions; report in .run/evaluation/evidence-inference.
+evaluate-evidence:
+	./deepimagine evaluate --task evidence-inference --train data/evidence-inference/questions.jsonl.gz --cv 5 --methods prior,logreg,forest --out .run/evaluation/evidence-inference
 
 clean:
 	$(DOTNET) clean DeepImagine.sln -nologo -v quiet

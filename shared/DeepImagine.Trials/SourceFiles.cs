@@ -7,7 +7,8 @@ namespace DeepImagine.Trials;
 /// <summary>
 /// Finds the trial records in files and folders: <c>.jsonl.gz</c>/<c>.jsonl</c> (one v2 study a line), <c>.json</c>
 /// (a v2 study or an array of them), <c>.xml</c> (a legacy study) and <c>.csv</c> (a clinDR dose-group table, split by protocol).
-/// Files of other kinds, and CSV files that are not dose-group tables (such as an index), are listed as skipped.
+/// Files of other kinds, CSV files that are not dose-group tables (such as an index) and JSON files that hold no v2
+/// study (the bundled benchmarks' question files) are listed as skipped when found in a folder.
 /// </summary>
 public static class SourceFiles
 {
@@ -35,9 +36,9 @@ public static class SourceFiles
     }
 
     public static bool IsRecordFile(string file) =>
-        file.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase)
-        || file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
-        || file.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+        ((file.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase)
+          || file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
+          || file.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) && HoldsV2Studies(file))
         || file.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)
         || (file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && IsDoseGroupTable(file));
 
@@ -119,6 +120,18 @@ public static class SourceFiles
         if (start < 0) return null;
         var end = xml.IndexOf("</nct_id>", start, StringComparison.Ordinal);
         return end < 0 ? null : xml[(start + 8)..end].Trim();
+    }
+
+    /// <summary>A v2 study names its "protocolSection" within its first characters; question files never do.</summary>
+    private static bool HoldsV2Studies(string file)
+    {
+        using var stream = File.OpenRead(file);
+        using var text = file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+            ? new StreamReader(new GZipStream(stream, CompressionMode.Decompress), Encoding.UTF8)
+            : new StreamReader(stream, Encoding.UTF8);
+        var start = new char[1 << 16];
+        var read = text.ReadBlock(start, 0, start.Length);
+        return new string(start, 0, read).Contains("\"protocolSection\"", StringComparison.Ordinal);
     }
 
     private static bool IsDoseGroupTable(string file)

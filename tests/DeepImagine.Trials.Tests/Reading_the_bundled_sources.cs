@@ -91,5 +91,8 @@ public class Reading_the_bundled_sources
         Assert.Equal(812 + 146 + 361 + 320, records.Count);
         Assert.Contains(skipped, f => f.EndsWith("index.csv", StringComparison.Ordinal));
         Assert.DoesNotContain(skipped, f => f.EndsWith("metaData.csv", StringComparison.Ordinal));
+        // The bundled benchmarks' question files are JSON too, but hold no trial record.
+        Assert.Contains(skipped, f => f.EndsWith("winter-2025.json", StringComparison.Ordinal));
+        Assert.Contains(skipped, f => f.EndsWith("questions.jsonl.gz", StringComparison.Ordinal));
     }
 }

@@ -19,6 +19,8 @@ internal static class CliCommands
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(PairCommands.Build());
         root.Subcommands.Add(BenchCommand());
+        root.Subcommands.Add(EvaluateCommands.Evaluate());
+        root.Subcommands.Add(EvaluateCommands.EvaluateDose());
         return root;
     }
 

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace DeepImagine.Evaluation.Dose;
+
+public sealed record DoseEvaluateRequest(string? Train, string? Test, string? Data, double HoldoutFraction, int Seed, string OutDirectory, string Command);
+
+/// <summary>One method's scores on the test protocols.</summary>
+public sealed record DoseScore(string Method, int Targets, double DirectionAccuracy, double StandardizedMae, double Coverage);
+
+/// <summary>
+/// The clinDR dose-response evaluation: from placebo and the lowest active dose, predict the placebo-adjusted result at
+/// every other dose. Metrics: direction accuracy of the change from the anchor (up, down, or within
+/// <see cref="SameBand"/> pooled SDs), mean absolute error in pooled-SD units, and coverage of a 90% interval whose
+/// half-width is the method's 90th-percentile absolute error on the training protocols.
+/// </summary>
+public static class DoseEvaluation
+{
+    public const double SameBand = 0.1;
+    public const double IntervalLevel = 0.9;
+
+    public static readonly IReadOnlyList<string> MethodNames = ["copy", "loglinear", "emax"];
+
+    public static IDoseMethod Create(string name) => name switch
+    {
+        "copy" => new CopyDoseMethod(),
+        "loglinear" => new LogLinearDoseMethod(),
+        "emax" => new EmaxDoseMethod(),
+        _ => throw new ArgumentException($"'{name}' is not a dose method; use any of {string.Join(", ", MethodNames)}"),
+    };
+
+    public static int Run(DoseEvaluateRequest request, TextWriter output)
+    {
+        var (train, test) = Split(request);
+        if (train.Count == 0) throw new ArgumentException("the training protocols hold no usable protocol (placebo, two or more active doses, a spread)");
+        if (test.Count == 0) throw new ArgumentException("the test protocols hold no usable protocol (placebo, two or more active doses, a spread)");
+        output.WriteLine($"dose: train_protocols={train.Count} test_protocols={test.Count} targets={test.Sum(p => p.Targets.Count)}");
+        Directory.CreateDirectory(request.OutDirectory);
+        var scores = new List<DoseScore>();
+        var points = new List<(string Method, double Observed, double Predicted)>();
+        using var predictions = new StreamWriter(Path.Combine(request.OutDirectory, "dose-predictions.jsonl"));
+        foreach (var name in MethodNames)
+        {
+            var method = Create(name);
+            method.Fit(train);
+            var score = Score(method, train, test, out var lines);
+            scores.Add(score);
+            foreach (var line in lines) predictions.WriteLine(line);
+            points.AddRange(test.SelectMany(p => p.Targets.Select(t => (name, t.StandardizedEffect, method.Predict(p, t.Dose)))).Where(x => double.IsFinite(x.Item3)));
+        }
+        const string plot = "dose-predicted-vs-observed.png";
+        PredictedVersusObserved(Path.Combine(request.OutDirectory, plot), points);
+        var table = new StringBuilder();
+        table.AppendLine($"{"method",-10} {"targets",7} {"dir_acc",8} {"smae",8} {"coverage",8}");
+        foreach (var s in scores) table.AppendLine($"{s.Method,-10} {s.Targets,7} {F(s.DirectionAccuracy),8} {F(s.StandardizedMae),8} {F(s.Coverage),8}");
+        File.WriteAllText(Path.Combine(request.OutDirectory, "report.md"),
+            $"# clinDR dose-response evaluation\n\nCommand: `{request.Command}`  \nDate: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\n" +
+            $"Train protocols {train.Count}, test protocols {test.Count}, predicted doses {test.Sum(p => p.Targets.Count)}. " +
+            $"Effects are placebo-adjusted in pooled-SD units; direction is up / down / same (within {SameBand} SD) from the anchor " +
+            $"(placebo + lowest active dose); coverage is the share inside the method's {IntervalLevel:0%} interval (half-width from its training errors).\n\n" +
+            "| method | targets | dir_acc | smae | coverage |\n|---|---|---|---|---|\n" +
+            string.Concat(scores.Select(s => $"| {s.Method} | {s.Targets} | {F(s.DirectionAccuracy)} | {F(s.StandardizedMae)} | {F(s.Coverage)} |\n")) +
+            $"\n![predicted against observed]({plot})\n");
+        output.Write(table);
+        output.WriteLine($"report: {Path.Combine(request.OutDirectory, "report.md")}");
+        output.WriteLine(string.Join(" ", scores.Select(s => $"{s.Method}_dir_acc={F(s.DirectionAccuracy)} {s.Method}_smae={F(s.StandardizedMae)} {s.Method}_coverage={F(s.Coverage)}")));
+        return 0;
+    }
+
+    public static DoseScore Score(IDoseMethod method, IReadOnlyList<DoseProtocol> train, IReadOnlyList<DoseProtocol> test, out List<string> lines)
+    {
+        var trainErrors = train.SelectMany(p => p.Targets.Select(t => Math.Abs(method.Predict(p, t.Dose) - t.StandardizedEffect))).Where(double.IsFinite).Order().ToList();
+        var halfWidth = trainErrors.Count == 0 ? 0 : trainErrors[Math.Min(trainErrors.Count - 1, (int)Math.Ceiling(IntervalLevel * trainErrors.Count) - 1)];
+        int targets = 0, rightDirection = 0, covered = 0;
+        var absoluteError = 0.0;
+        lines = [];
+        foreach (var protocol in test)
+        {
+            foreach (var target in protocol.Targets)
+            {
+                var predicted = method.Predict(protocol, target.Dose);
+                if (!double.IsFinite(predicted)) predicted = protocol.Anchor.StandardizedEffect; // a degenerate fit says "no change"
+                targets++;
+                if (Direction(predicted - protocol.Anchor.StandardizedEffect) == Direction(target.StandardizedEffect - protocol.Anchor.StandardizedEffect)) rightDirection++;
+                absoluteError += Math.Abs(predicted - target.StandardizedEffect);
+                if (Math.Abs(predicted - target.StandardizedEffect) <= halfWidth) covered++;
+                lines.Add(new JsonObject
+                {
+                    ["method"] = method.Name, ["protocol"] = protocol.Id, ["endpoint"] = protocol.Endpoint,
+                    ["anchor_dose"] = protocol.Anchor.Dose, ["anchor_effect_sd"] = protocol.Anchor.StandardizedEffect,
+                    ["dose"] = target.Dose, ["observed_effect_sd"] = target.StandardizedEffect, ["predicted_effect_sd"] = predicted,
+                    ["interval_half_width_sd"] = halfWidth,
+                }.ToJsonString());
+            }
+        }
+        return new DoseScore(method.Name, targets, targets == 0 ? double.NaN : rightDirection / (double)targets,
+            targets == 0 ? double.NaN : absoluteError / targets, targets == 0 ? double.NaN : covered / (double)targets);
+    }
+
+    private static void PredictedVersusObserved(string path, IReadOnlyList<(string Method, double Observed, double Predicted)> points)
+    {
+        var plot = new ScottPlot.Plot();
+        var all = points.SelectMany(p => new[] { p.Observed, p.Predicted }).ToList();
+        double low = all.Count == 0 ? -1 : all.Min(), high = all.Count == 0 ? 1 : all.Max();
+        var diagonal = plot.Add.Line(low, low, high, high);
+        diagonal.LineColor = ScottPlot.Colors.Gray;
+        diagonal.LinePattern = ScottPlot.LinePattern.Dashed;
+        diagonal.LegendText = "predicted = observed";
+        foreach (var group in points.GroupBy(p => p.Method))
+        {
+            var scatter = plot.Add.ScatterPoints(group.Select(p => p.Observed).ToArray(), group.Select(p => p.Predicted).ToArray());
+            scatter.LegendText = group.Key;
+            scatter.MarkerSize = 5;
+        }
+        plot.Title("Placebo-adjusted effect at the predicted doses (pooled SDs)");
+        plot.XLabel("observed");
+        plot.YLabel("predicted from the anchor");
+        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        plot.SavePng(path, 640, 520);
+    }
+
+    /// <summary>+1 up, −1 down, 0 within <see cref="SameBand"/> pooled SDs.</summary>
+    public static int Direction(double change) => Math.Abs(change) < SameBand ? 0 : Math.Sign(change);
+
+    /// <summary>--train/--test as given, or --data split by a seeded hash of the protocol id (the same split every run).</summary>
+    public static (IReadOnlyList<DoseProtocol> Train, IReadOnlyList<DoseProtocol> Test) Split(DoseEvaluateRequest request)
+    {
+        if (request.Data is { } data)
+        {
+            if (request.Train is not null || request.Test is not null) throw new ArgumentException("--data excludes --train and --test: give one or the other");
+            if (request.HoldoutFraction is <= 0 or >= 1) throw new ArgumentException($"--holdout-fraction must be between 0 and 1 (got {request.HoldoutFraction})");
+            var all = DoseProtocol.Load(data);
+            var test = all.Where(p => IsHeldOut(p.Id, request.Seed, request.HoldoutFraction)).ToList();
+            return (all.Except(test).ToList(), test);
+        }
+        if (request.Train is null || request.Test is null) throw new ArgumentException("give --train DIR and --test DIR, or --data DIR with --holdout-fraction");
+        return (DoseProtocol.Load(request.Train), DoseProtocol.Load(request.Test));
+    }
+
+    public static bool IsHeldOut(string protocolId, int seed, double fraction)
+    {
+        var hash = 2166136261u;
+        foreach (var c in $"{seed}:{protocolId}")
+        {
+            hash ^= c;
+            hash *= 16777619u;
+        }
+        return hash % 10000 < fraction * 10000;
+    }
+
+    private static string F(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.000", CultureInfo.InvariantCulture);
+}
