@@ -33,13 +33,18 @@ services-down:
 services-status:
 	infra/local/services.sh status
 
-## The main job: infrastructure, services, every bundled real trial imported through the bus, counts printed.
+## The main job: infrastructure, services, every bundled real trial imported through the bus (stored, mined, turned into
+## step examples), counts printed, the pair invariants checked, then the CT Open and dose-response scoreboards.
+## The services keep running, the gateway answering, until `make stop`.
 run: infra-up build services-up
 	./deepimagine import --wait data
 	./deepimagine stats
 	@echo "pairs (kind factor count):"
 	./deepimagine pairs stats
-	@echo "gateway: http://127.0.0.1:5100 (GET /api/trials/{id}, POST /api/trials, /openapi/trials.json); stop with 'make stop'"
+	./deepimagine pairs audit data | tail -n 1
+	$(MAKE) --no-print-directory evaluate
+	@echo "gateway: http://127.0.0.1:5100 (GET /api/trials/{id}, /api/pairs, /api/datasets; POST /api/trials with header X-Api-Key); stop with 'make stop'"
+	@echo "local API key: $$(sed -n 's/.*LocalDevelopmentKey = "\(.*\)";/\1/p' shared/DeepImagine.ServiceDefaults/ApiKeys.cs)"
 
 stop: services-down infra-down
 
@@ -71,6 +76,7 @@ bench-model:
 ## Mine the bundled records in-process and check every pair invariant (no infrastructure needed).
 pairs-audit:
 	./deepimagine pairs audit data
+
 ## Scoreboards: CT Open Winter 2025 (grouped 5-fold CV by NCT id; known-answer questions built from data/ as knowledge)
 ## and clinDR dose-response (a seeded 25% of the bundled protocols held out). Reports in .run/evaluation/.
 evaluate:
