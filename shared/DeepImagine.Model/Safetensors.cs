@@ -89,28 +89,44 @@ public static class Safetensors
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
         var (entries, dataStart) = ReadHeader(stream, path);
-        byte[]? buffer = null;
         using var _ = no_grad();
-        foreach (var entry in entries.OrderBy(e => e.Start))
+        Tensor? staging = null;
+        try
         {
-            if (target(entry) is not { } destination) continue;
-            if (!destination.shape.SequenceEqual(entry.Shape))
-                throw new InvalidDataException($"'{path}': tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], the destination expects [{string.Join(", ", destination.shape)}]");
-            if (!destination.is_contiguous()) throw new ArgumentException($"the destination of '{entry.Name}' must be contiguous", nameof(target));
-            var elementSize = ElementSize(entry.DType);
-            var perChunk = Math.Max(1, ChunkBytes / elementSize);
-            var needed = Math.Min(perChunk * elementSize, entry.End - entry.Start);
-            if (buffer is null || buffer.Length < needed) buffer = new byte[needed];
-            using var flat = destination.view(-1);
-            stream.Position = dataStart + entry.Start;
-            for (long done = 0; done < entry.NumberOfElements; done += perChunk)
+            foreach (var entry in entries.OrderBy(e => e.Start))
             {
-                var count = Math.Min(perChunk, entry.NumberOfElements - done);
-                stream.ReadExactly(buffer, 0, (int)(count * elementSize));
-                using var staged = frombuffer(buffer, entry.DType, count: count, offset: 0);
-                using var slice = flat.narrow(0, done, count);
-                slice.copy_(staged);
+                if (target(entry) is not { } destination) continue;
+                if (!destination.shape.SequenceEqual(entry.Shape))
+                    throw new InvalidDataException($"'{path}': tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], the destination expects [{string.Join(", ", destination.shape)}]");
+                if (!destination.is_contiguous()) throw new ArgumentException($"the destination of '{entry.Name}' must be contiguous", nameof(target));
+                var perChunk = Math.Max(1, ChunkBytes / ElementSize(entry.DType));
+                // Same type in CPU memory: the file is read straight into the destination; otherwise through one staging chunk.
+                var direct = destination.device_type == DeviceType.CPU && destination.dtype == entry.DType;
+                using var flat = destination.view(-1);
+                stream.Position = dataStart + entry.Start;
+                for (long done = 0; done < entry.NumberOfElements; done += perChunk)
+                {
+                    var count = Math.Min(perChunk, entry.NumberOfElements - done);
+                    using var slice = flat.narrow(0, done, count);
+                    if (direct)
+                    {
+                        stream.ReadExactly(slice.bytes);
+                        continue;
+                    }
+                    if (staging is null || staging.dtype != entry.DType || staging.NumberOfElements < count)
+                    {
+                        staging?.Dispose();
+                        staging = empty(Math.Min(perChunk, entry.NumberOfElements), dtype: entry.DType).DetachFromDisposeScope();
+                    }
+                    using var part = staging.narrow(0, 0, count);
+                    stream.ReadExactly(part.bytes);
+                    slice.copy_(part);
+                }
             }
+        }
+        finally
+        {
+            staging?.Dispose();
         }
     }
 
