@@ -16,6 +16,15 @@ public sealed record CheckpointMetadata
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 }
 
+/// <summary>What a checkpoint directory holds, read from its config and safetensors headers (no weights loaded).</summary>
+public sealed record CheckpointSummary(
+    Qwen3Config Config,
+    long ParameterCount,
+    IReadOnlyDictionary<ScalarType, long> ParametersByStoredType,
+    int WeightFiles,
+    ChatTokenizer? Tokenizer,
+    (LoraSettings Settings, IReadOnlyList<string> Targets)? Adapter);
+
 /// <summary>
 /// A checkpoint is a directory: Hugging Face's <c>config.json</c>, safetensors weights (single or sharded), the tokenizer
 /// files, and <c>deepimagine.json</c>. LoRA adapters are directories of their own (<c>adapter_config.json</c> and
@@ -99,6 +108,34 @@ public static class Checkpoint
         "float32" => ScalarType.Float32,
         _ => throw new NotSupportedException($"torch_dtype '{name}' is not supported (bfloat16, float16 or float32)"),
     };
+
+    /// <summary>
+    /// Describes a checkpoint without loading its weights: the configuration (validated: unsupported options throw,
+    /// naming the key), parameter counts by stored type from the safetensors headers, the tokenizer if present, and the
+    /// LoRA adapter in <c>adapter/</c> if present.
+    /// </summary>
+    public static CheckpointSummary Describe(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"checkpoint directory '{directory}' does not exist");
+        var configPath = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' has no {ConfigFile}: not a Hugging Face checkpoint directory", configPath);
+        var config = Qwen3Config.Load(configPath);
+        var files = Safetensors.ModelFiles(directory);
+        var byType = new Dictionary<ScalarType, long>();
+        foreach (var file in files)
+        {
+            foreach (var entry in Safetensors.ReadHeader(file).Entries)
+            {
+                if (entry.Name == "lm_head.weight" && config.TieWordEmbeddings) continue; // a stored copy of the embeddings
+                byType[entry.DType] = byType.GetValueOrDefault(entry.DType) + entry.NumberOfElements;
+            }
+        }
+        var hasTokenizer = File.Exists(Path.Combine(directory, ChatTokenizer.TokenizerJsonFile)) || File.Exists(Path.Combine(directory, ChatTokenizer.VocabFile));
+        var adapterConfig = Path.Combine(directory, "adapter", AdapterConfigFile);
+        return new CheckpointSummary(config, byType.Values.Sum(), byType, files.Count,
+            hasTokenizer ? ChatTokenizer.Load(directory) : null,
+            File.Exists(adapterConfig) ? ReadAdapterConfig(adapterConfig) : null);
+    }
 
     public static CheckpointMetadata? ReadMetadata(string directory)
     {

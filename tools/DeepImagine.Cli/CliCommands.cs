@@ -19,6 +19,7 @@ internal static class CliCommands
         root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(PairCommands.Build());
+        root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(BenchCommand());
         return root;
     }
