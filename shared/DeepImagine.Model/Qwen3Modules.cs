@@ -268,7 +268,7 @@ public sealed class Qwen3Model : Module<Qwen3ModelInput, Tensor>
     /// <summary>The rotary inverse frequencies on <paramref name="device"/>, moved there once (not copied every step).</summary>
     private Tensor InverseFrequencies(Device device)
     {
-        if (_invFreq.device != device)
+        if (_invFreq.device_type != device.type || _invFreq.device_index != device.index)
         {
             var moved = _invFreq.to(device).DetachFromDisposeScope();
             _invFreq.Dispose();
