@@ -18,15 +18,17 @@ public class Training_correctly
         var options = Training.Options with { MaxSteps = 1, WarmupSteps = 1, MaxGradNorm = 1e9 };
         SftExample[] mixed = [Short, Long];
 
-        IReadOnlyList<TrainingProgress> a, b;
-        using (var t = new SftTrainer(whole, Corpus.Tokenizer, options with { BatchSize = 2 })) a = t.Train(mixed);
-        using (var t = new SftTrainer(accumulated, Corpus.Tokenizer, options with { BatchSize = 1, GradientAccumulation = 2 })) b = t.Train(mixed);
+        using var wholeTrainer = new SftTrainer(whole, Corpus.Tokenizer, options with { BatchSize = 2 });
+        using var accumulatedTrainer = new SftTrainer(accumulated, Corpus.Tokenizer, options with { BatchSize = 1, GradientAccumulation = 2 });
+        var a = wholeTrainer.Train(mixed);
+        var b = accumulatedTrainer.Train(mixed);
 
         Assert.Equal(a[0].LearnedTokens, b[0].LearnedTokens);
         Assert.Equal(a[0].Loss, b[0].Loss, tolerance: 1e-5);
-        Assert.Equal(a[0].GradNorm, b[0].GradNorm, 4);
-        var difference = whole.parameters().Zip(accumulated.parameters()).Max(p => (p.First - p.Second).abs().max().item<float>());
-        Assert.True(difference < 1e-5, $"max parameter difference {difference}");
+        Assert.Equal(a[0].GradNorm, b[0].GradNorm, tolerance: 1e-4);
+        // The updates agree too (compared through the loss after the step: Adam's first step moves every parameter by
+        // about ±lr, so single parameters with near-zero gradients differ by rounding noise, which a max would pick up).
+        Assert.Equal(wholeTrainer.Evaluate(mixed), accumulatedTrainer.Evaluate(mixed), tolerance: 1e-4);
     }
 
     [Fact]
