@@ -118,7 +118,7 @@ internal static class ModelBenchmark
 
                 Targets: training at least 1.0× PyTorch; batch-16 generation at least 8× batch 1; no native memory growth over 1,000 steps;
                 at most 64 MB resident growth while generating 2,048 tokens at batch 8; the same loss curve at both accumulation settings.
-                The machine's 2 cores are shared with other work while this runs, so speeds are noisy (±20 % between runs is usual).
+                Speeds depend on what else runs on the machine's cores at the time; memory figures and the loss curves do not.
                 Command: `make bench-model` (`deepimagine bench model`), {BenchmarkReport.Machine()}, {DateTime.UtcNow:yyyy-MM-dd}.
                 """);
         }
