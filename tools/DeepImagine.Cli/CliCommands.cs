@@ -18,6 +18,7 @@ internal static class CliCommands
         root.Subcommands.Add(ImportCommand());
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(PairCommands.Build());
+        root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(EvaluateCommands.Evaluate());
         root.Subcommands.Add(EvaluateCommands.EvaluateDose());

@@ -23,6 +23,8 @@ internal static class CliExamples
         ["deepimagine bench ingest"] = "./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md",
         ["deepimagine bench pairs"] = "./deepimagine bench pairs --sizes 1000 10000",
         ["deepimagine bench model"] = "./deepimagine bench model --skip-pytorch",
+        ["deepimagine model"] = "./deepimagine model inspect models/base/v1",
+        ["deepimagine model inspect"] = "./deepimagine model inspect models/base/v1",
         ["deepimagine pairs audit"] = "./deepimagine pairs audit data",
         ["deepimagine evaluate"] = "./deepimagine evaluate --train data/benchmarks/ct-open/winter-2025.json --cv 5 --methods prior,logreg,forest --out .run/evaluation/ct-open",
         ["deepimagine evaluate-dose"] = "./deepimagine evaluate-dose --data data/clindr-dose-response --holdout-fraction 0.25 --out .run/evaluation/dose",
