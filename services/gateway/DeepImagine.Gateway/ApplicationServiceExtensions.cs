@@ -10,6 +10,7 @@ public static class ApplicationServiceExtensions
     public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        builder.AddGatewayEdge();
         return builder;
     }
 
@@ -23,7 +24,8 @@ public static class ApplicationServiceExtensions
             openApi = new[] { "/openapi/trials.json" },
             health = new[] { "/health", "/alive" },
         }));
-        app.MapReverseProxy();
+        app.UseGatewayEdge();
+        app.MapReverseProxy(GatewayEdge.ForwardWithLimits);
         return app;
     }
 }

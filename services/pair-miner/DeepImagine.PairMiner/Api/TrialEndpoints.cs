@@ -1,5 +1,6 @@
 using DeepImagine.Contracts.V1;
 using DeepImagine.Pairs;
+using DeepImagine.ServiceDefaults;
 using DeepImagine.Storage;
 using DeepImagine.Trials;
 using MassTransit;
@@ -24,7 +25,10 @@ public static class TrialEndpoints
             .WithName("SubmitTrial")
             .WithSummary("Submit a ClinicalTrials.gov API v2 study (JSON) for ingestion")
             .Accepts<object>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .RequireApiKey()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         trials.MapGet("/{id}/pairs", GetPairsAsync)
             .WithName("GetTrialPairs")
