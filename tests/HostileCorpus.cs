@@ -12,6 +12,13 @@ namespace DeepImagine.Tests;
 public sealed record HostileCase(string Name, SourceRecord Record, string? ExpectedField, string Why)
 {
     public bool ShouldBeAccepted => ExpectedField is null;
+
+    /// <summary>
+    /// False for a record holding a lone UTF-16 surrogate: it cannot cross the bus as itself, since the publisher's UTF-8
+    /// encoding turns it into U+FFFD (what arrives is then the valid "invalid UTF-8" case). The parser tests cover it.
+    /// </summary>
+    public bool CanCrossTheBus => System.Text.Unicode.Utf8.FromUtf16(Record.Text, new byte[Encoding.UTF8.GetMaxByteCount(Record.Text.Length)],
+        out _, out _, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done;
     public override string ToString() => Name;
 }
 
