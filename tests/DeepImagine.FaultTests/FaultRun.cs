@@ -30,6 +30,7 @@ internal static class FaultRun
     public static async Task<int> RunAsync()
     {
         var records = int.TryParse(Environment.GetEnvironmentVariable("FAULTS_RECORDS"), out var n) ? n : 10_000;
+        var total = Stopwatch.StartNew();
         Directory.CreateDirectory(FaultEnvironment.Scratch);
         await FaultEnvironment.InfraAsync("up");
         var results = new List<ScenarioResult>();
@@ -55,16 +56,17 @@ internal static class FaultRun
                 results.Add(new ScenarioResult(name, 0, 0, 0, -1, 0, 1, 0, "did not finish: " + ex.GetType().Name));
             }
         }
-        Print(results);
+        Print(results, total.Elapsed.TotalSeconds);
         var ok = results.All(r => r.Lost == 0 && r.Duplicated == 0 && r.Crashed == 0 && r.HostileAcceptedWrongly == 0);
         return ok ? 0 : 1;
     }
 
-    private static void Print(IReadOnlyList<ScenarioResult> results)
+    private static void Print(IReadOnlyList<ScenarioResult> results, double seconds)
     {
         Console.WriteLine($"{"scenario",-20} {"published",9} {"stored",7} {"rejected",8} {"lost",5} {"duplicated",10} {"crashed",7} {"seconds",7}  fault");
         foreach (var r in results)
             Console.WriteLine($"{r.Name,-20} {r.Published,9} {r.Stored,7} {r.Rejected,8} {r.Lost,5} {r.Duplicated,10} {r.Crashed,7} {r.Seconds,7:0.0}  {r.Fault}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"duration={seconds:0} s (pair-miner logs in {FaultEnvironment.Scratch})"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"scenarios={results.Count} lost={results.Sum(r => Math.Max(0, r.Lost)) + results.Count(r => r.Lost < 0)} duplicated={results.Sum(r => r.Duplicated)} crashed={results.Sum(r => r.Crashed)} hostile_inputs={results.Sum(r => r.HostileInputs)} hostile_accepted_wrongly={results.Sum(r => r.HostileAcceptedWrongly)}"));
     }
@@ -169,10 +171,12 @@ internal static class FaultRun
         await scenario.StartPairMinerAsync();
         await scenario.StartPublisherAsync();
         var clock = Stopwatch.StartNew();
-        var publishing = PublishAllAsync(scenario, records, NewId.NextGuid());
+        var published = 0;
+        var publishing = PublishAllAsync(scenario, records, NewId.NextGuid(), n => Volatile.Write(ref published, n));
         // In the middle: once a fifth of the records is stored.
         await WaitUntilAsync(async () => await StoredCountAsync(scenario) >= count / 5);
         var storedAtFault = await StoredCountAsync(scenario);
+        var publishedAtFault = Volatile.Read(ref published);
         await fault(scenario);
         await publishing;
         await WaitStoredAsync(scenario, count);
@@ -180,7 +184,7 @@ internal static class FaultRun
         var errors = await ErrorCountAsync(scenario);
         var crashed = scenario.Crashes + (await scenario.PairMinerAnswersAsync() ? 0 : 1);
         return new ScenarioResult(name, records.Count, stored, errors, lost, duplicated, crashed, clock.Elapsed.TotalSeconds,
-            $"{faultName} after {storedAtFault} stored; {errors} in _error");
+            $"{faultName} when {publishedAtFault} were published and {storedAtFault} stored; {errors} in _error");
     }
 
     private static Task<ScenarioResult> BrokerRestartAsync(int count) =>
