@@ -17,7 +17,9 @@ public static class ReliablePublishing
     /// <summary>Retries stop after this long: longer than a broker restart, shorter than forever.</summary>
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(5);
 
-    public static async Task PublishReliablyAsync<T>(this IPublishEndpoint bus, T message, CancellationToken cancellationToken = default)
+    /// <param name="retrying">called with each failed attempt before it is retried (for counting and logging)</param>
+    public static async Task PublishReliablyAsync<T>(this IPublishEndpoint bus, T message, CancellationToken cancellationToken = default,
+        Action<Exception>? retrying = null)
         where T : class
     {
         var deadline = DateTime.UtcNow + GiveUpAfter;
@@ -35,6 +37,7 @@ public static class ReliablePublishing
                                        && ex is not ArgumentException)
             {
                 // Broker unreachable, connection lost before the confirm, or no confirm in time: try again.
+                retrying?.Invoke(ex);
                 await Task.Delay(delay, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }

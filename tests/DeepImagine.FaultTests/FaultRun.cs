@@ -85,13 +85,16 @@ internal static class FaultRun
         }).ToList();
     }
 
+    /// <summary>Publish attempts that failed and were retried (broker gone, confirm lost), over the whole run.</summary>
+    private static int _retriedPublishes;
+
     private static Task PublishAllAsync(Scenario scenario, IReadOnlyList<SourceRecord> records, Guid correlationId, Action<int>? published = null) =>
         Task.Run(async () =>
         {
             var done = 0;
             foreach (var chunk in records.Chunk(100))
             {
-                await Task.WhenAll(chunk.Select(r => scenario.Bus.PublishReliablyAsync(r.ToMessage(correlationId))));
+                await Task.WhenAll(chunk.Select(r => scenario.Bus.PublishReliablyAsync(r.ToMessage(correlationId), retrying: _ => Interlocked.Increment(ref _retriedPublishes))));
                 published?.Invoke(done += chunk.Length);
             }
         });
@@ -164,7 +167,11 @@ internal static class FaultRun
     private static async Task<long> ErrorCountAsync(Scenario scenario) =>
         await scenario.QueueDepthAsync(PublishedQueue + ErrorQueues.Suffix) + await scenario.QueueDepthAsync(StoredQueue + ErrorQueues.Suffix);
 
-    private static async Task<ScenarioResult> TransientFaultAsync(string name, int count, string faultName, Func<Scenario, Task> fault)
+    /// <summary>
+    /// Publishes <paramref name="count"/> records and applies the fault in the middle: once a fifth is published
+    /// (<paramref name="whilePublishing"/>, so publishing meets the fault) or once a fifth is stored (consumers meet it).
+    /// </summary>
+    private static async Task<ScenarioResult> TransientFaultAsync(string name, int count, string faultName, Func<Scenario, Task> fault, bool whilePublishing = false)
     {
         var records = Synthetic(count);
         await using var scenario = await FaultEnvironment.CreateScenarioAsync(name);
@@ -173,22 +180,25 @@ internal static class FaultRun
         var clock = Stopwatch.StartNew();
         var published = 0;
         var publishing = PublishAllAsync(scenario, records, NewId.NextGuid(), n => Volatile.Write(ref published, n));
-        // In the middle: once a fifth of the records is stored.
-        await WaitUntilAsync(async () => await StoredCountAsync(scenario) >= count / 5);
+        if (whilePublishing) await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref published) >= count / 5));
+        else await WaitUntilAsync(async () => await StoredCountAsync(scenario) >= count / 5);
         var storedAtFault = await StoredCountAsync(scenario);
         var publishedAtFault = Volatile.Read(ref published);
+        var retriedBefore = Volatile.Read(ref _retriedPublishes);
         await fault(scenario);
         await publishing;
+        var retried = Volatile.Read(ref _retriedPublishes) - retriedBefore;
         await WaitStoredAsync(scenario, count);
         var (stored, lost, duplicated) = await VerifyAsync(scenario, records);
         var errors = await ErrorCountAsync(scenario);
         var crashed = scenario.Crashes + (await scenario.PairMinerAnswersAsync() ? 0 : 1);
         return new ScenarioResult(name, records.Count, stored, errors, lost, duplicated, crashed, clock.Elapsed.TotalSeconds,
-            $"{faultName} when {publishedAtFault} were published and {storedAtFault} stored; {errors} in _error");
+            $"{faultName} when {publishedAtFault} were published and {storedAtFault} stored; {retried} publishes retried; {errors} in _error");
     }
 
     private static Task<ScenarioResult> BrokerRestartAsync(int count) =>
-        TransientFaultAsync("rabbitmq-restart", count, "RabbitMQ node shut down and started again", _ => FaultEnvironment.InfraAsync("restart-rabbitmq"));
+        TransientFaultAsync("rabbitmq-restart", count, "RabbitMQ node shut down and started again", _ => FaultEnvironment.InfraAsync("restart-rabbitmq"),
+            whilePublishing: true);
 
     private static Task<ScenarioResult> DatabaseRestartAsync(int count) =>
         TransientFaultAsync("postgresql-restart", count, "PostgreSQL restarted (fast shutdown)", _ => FaultEnvironment.InfraAsync("restart-postgresql"));
