@@ -88,7 +88,9 @@ internal static class FaultRun
     /// <summary>Publish attempts that failed and were retried (broker gone, confirm lost), over the whole run.</summary>
     private static int _retriedPublishes;
 
-    private static Task PublishAllAsync(Scenario scenario, IReadOnlyList<SourceRecord> records, Guid correlationId, Action<int>? published = null) =>
+    /// <param name="pause">between chunks of 100: a paced publisher (an external system trickling events) spans a fault</param>
+    private static Task PublishAllAsync(Scenario scenario, IReadOnlyList<SourceRecord> records, Guid correlationId, Action<int>? published = null,
+        TimeSpan pause = default) =>
         Task.Run(async () =>
         {
             var done = 0;
@@ -96,6 +98,7 @@ internal static class FaultRun
             {
                 await Task.WhenAll(chunk.Select(r => scenario.Bus.PublishReliablyAsync(r.ToMessage(correlationId), retrying: _ => Interlocked.Increment(ref _retriedPublishes))));
                 published?.Invoke(done += chunk.Length);
+                if (pause > TimeSpan.Zero) await Task.Delay(pause);
             }
         });
 
@@ -173,19 +176,23 @@ internal static class FaultRun
     /// </summary>
     private static async Task<ScenarioResult> TransientFaultAsync(string name, int count, string faultName, Func<Scenario, Task> fault, bool whilePublishing = false)
     {
+        // Publishing 10,000 records unpaced takes a few seconds, less than a broker restart (about 15 s); paced at about
+        // 250 records/s it is still under way when the broker goes down and when it comes back.
+        var pause = whilePublishing ? TimeSpan.FromMilliseconds(400) : TimeSpan.Zero;
         var records = Synthetic(count);
         await using var scenario = await FaultEnvironment.CreateScenarioAsync(name);
         await scenario.StartPairMinerAsync();
         await scenario.StartPublisherAsync();
         var clock = Stopwatch.StartNew();
         var published = 0;
-        var publishing = PublishAllAsync(scenario, records, NewId.NextGuid(), n => Volatile.Write(ref published, n));
+        var publishing = PublishAllAsync(scenario, records, NewId.NextGuid(), n => Volatile.Write(ref published, n), pause);
         if (whilePublishing) await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref published) >= count / 5));
         else await WaitUntilAsync(async () => await StoredCountAsync(scenario) >= count / 5);
         var storedAtFault = await StoredCountAsync(scenario);
         var publishedAtFault = Volatile.Read(ref published);
         var retriedBefore = Volatile.Read(ref _retriedPublishes);
         await fault(scenario);
+        var publishedAfterFault = Volatile.Read(ref published);
         await publishing;
         var retried = Volatile.Read(ref _retriedPublishes) - retriedBefore;
         await WaitStoredAsync(scenario, count);
@@ -193,7 +200,7 @@ internal static class FaultRun
         var errors = await ErrorCountAsync(scenario);
         var crashed = scenario.Crashes + (await scenario.PairMinerAnswersAsync() ? 0 : 1);
         return new ScenarioResult(name, records.Count, stored, errors, lost, duplicated, crashed, clock.Elapsed.TotalSeconds,
-            $"{faultName} when {publishedAtFault} were published and {storedAtFault} stored; {retried} publishes retried; {errors} in _error");
+            $"{faultName} when {publishedAtFault} were published ({publishedAfterFault} when it was back) and {storedAtFault} stored; {retried} publishes retried; {errors} in _error");
     }
 
     private static Task<ScenarioResult> BrokerRestartAsync(int count) =>
