@@ -58,7 +58,8 @@ test: infra-up
 test-faults:
 	$(DOTNET) build services/pair-miner/DeepImagine.PairMiner/DeepImagine.PairMiner.csproj -c $(CONFIG) -nologo -v quiet -clp:NoSummary
 	$(DOTNET) build tests/DeepImagine.FaultTests/DeepImagine.FaultTests.csproj -c $(CONFIG) -nologo -v quiet -clp:NoSummary
-	$(DOTNET) tests/DeepImagine.FaultTests/bin/$(CONFIG)/net10.0/DeepImagine.FaultTests.dll
+	status=0; $(DOTNET) tests/DeepImagine.FaultTests/bin/$(CONFIG)/net10.0/DeepImagine.FaultTests.dll || status=$$?; \
+	infra/faults/faults-infra.sh down; exit $$status
 
 ## End-to-end ingestion throughput (1k and 10k records) into docs/benchmarks.md.
 bench-ingest: infra-up build migrate services-up
