@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down migrate services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model clean
+.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit clean
 
 all: build
 
@@ -18,8 +18,9 @@ infra-up:
 infra-down:
 	infra/local/infra-down.sh
 
-migrate: infra-up
-	./deepimagine migrate
+## One line per piece of the local infrastructure: packages, config readable, ports on loopback only, node up, vhosts/users/databases.
+doctor:
+	infra/local/doctor.sh
 
 # Restarts what runs, so the services always run the build just made.
 services-up: build
@@ -33,7 +34,7 @@ services-status:
 	infra/local/services.sh status
 
 ## The main job: infrastructure, services, every bundled real trial imported through the bus, counts printed.
-run: infra-up build migrate services-up
+run: infra-up build services-up
 	./deepimagine import --wait data
 	./deepimagine stats
 	@echo "pairs (kind factor count):"
@@ -62,11 +63,11 @@ test-faults:
 	infra/faults/faults-infra.sh down; exit $$status
 
 ## End-to-end ingestion throughput (1k and 10k records) into docs/benchmarks.md.
-bench-ingest: infra-up build migrate services-up
+bench-ingest: infra-up build services-up
 	./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md
 
 ## Ingest + mine at store sizes 1k, 10k, 50k; approximate mining time per new trial; into docs/benchmarks.md.
-bench-pairs: infra-up build migrate services-up
+bench-pairs: infra-up build services-up
 	./deepimagine bench pairs --sizes 1000 10000 50000 --report docs/benchmarks.md
 
 ## Model core: training and generation speed, memory, against PyTorch (Debian's python3-torch), into docs/benchmarks.md.
@@ -74,6 +75,10 @@ bench-model:
 	@command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c "import torch" 2>/dev/null || \
 	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q && $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-torch libopenblas0-pthread; }
 	./deepimagine bench model --report docs/benchmarks.md
+
+## Mine the bundled records in-process and check every pair invariant (no infrastructure needed).
+pairs-audit:
+	./deepimagine pairs audit data
 
 clean:
 	$(DOTNET) clean DeepImagine.sln -nologo -v quiet

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using DeepImagine.Contracts.V1;
 using DeepImagine.Trials;
 
 namespace DeepImagine.Tests;

@@ -6,17 +6,19 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 run="$root/.run"
 mkdir -p "$run"
 
-# name | project folder | assembly | health URL
-services=(
-  "pair-miner|services/pair-miner/DeepImagine.PairMiner|DeepImagine.PairMiner|http://127.0.0.1:5101"
-  "gateway|services/gateway/DeepImagine.Gateway|DeepImagine.Gateway|http://127.0.0.1:5100"
-)
+# The one service list, infra/services.tsv (name, project folder, port, routes, health path), as
+# "name|project folder|assembly|base URL|health path" entries, in the list's order.
+services=()
+while IFS=$'\t' read -r name dir port _routes health; do
+  [[ -z "$name" || "$name" == \#* ]] && continue
+  services+=("$name|$dir|$(basename "$dir")|http://127.0.0.1:$port|$health")
+done <"$root/infra/services.tsv"
 
 is_running() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
 
 start() {
   for entry in "${services[@]}"; do
-    IFS='|' read -r name dir assembly url <<<"$entry"
+    IFS='|' read -r name dir assembly url health <<<"$entry"
     if is_running "$name"; then echo "services: $name already running"; continue; fi
     local bin="$root/$dir/bin/Release/net10.0"
     [ -f "$bin/$assembly.dll" ] || { echo "services: $name is not built (make build)" >&2; exit 1; }
@@ -24,18 +26,18 @@ start() {
     (cd "$bin" && exec setsid dotnet "$assembly.dll" --urls "$url" >"$run/$name.log" 2>&1 </dev/null) &
     echo $! >"$run/$name.pid"
     for _ in $(seq 1 120); do
-      if curl -fsS "$url/health" >/dev/null 2>&1; then break; fi
+      if curl -fsS "$url$health" >/dev/null 2>&1; then break; fi
       if ! is_running "$name"; then echo "services: $name exited; see $run/$name.log" >&2; tail -20 "$run/$name.log" >&2; exit 1; fi
       sleep 0.5
     done
-    curl -fsS "$url/health" >/dev/null || { echo "services: $name is not healthy; see $run/$name.log" >&2; exit 1; }
+    curl -fsS "$url$health" >/dev/null || { echo "services: $name is not healthy; see $run/$name.log" >&2; exit 1; }
     echo "services: $name up at $url"
   done
 }
 
 stop() {
   for entry in "${services[@]}"; do
-    IFS='|' read -r name _ _ _ <<<"$entry"
+    IFS='|' read -r name _ _ _ _ <<<"$entry"
     if is_running "$name"; then
       kill "$(cat "$run/$name.pid")" 2>/dev/null || true
       for _ in $(seq 1 60); do is_running "$name" || break; sleep 0.5; done
@@ -48,8 +50,8 @@ stop() {
 
 status() {
   for entry in "${services[@]}"; do
-    IFS='|' read -r name _ _ url <<<"$entry"
-    if is_running "$name"; then echo "$name running at $url ($(curl -fsS "$url/health" 2>/dev/null || echo unhealthy))"; else echo "$name stopped"; fi
+    IFS='|' read -r name _ _ url health <<<"$entry"
+    if is_running "$name"; then echo "$name running at $url ($(curl -fsS "$url$health" 2>/dev/null || echo unhealthy))"; else echo "$name stopped"; fi
   done
 }
 

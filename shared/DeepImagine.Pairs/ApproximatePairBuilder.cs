@@ -23,7 +23,7 @@ public static class ApproximatePairBuilder
         {
             Kind = PairKinds.Approximate,
             Factors = factors,
-            Relation = shared.Count > 0 ? "shared_intervention" : "shared_condition",
+            Relation = shared.Count > 0 ? PairRelations.SharedIntervention : PairRelations.SharedCondition,
             A = a,
             B = b,
             Direction = DirectionLabeler.Label(a, b, null),
@@ -76,23 +76,29 @@ public static class ApproximatePairBuilder
     private static IEnumerable<string> ActiveInterventionKeys(Trial t) =>
         t.Interventions.Where(i => !i.IsPlacebo).SelectMany(i => i.OtherNames.Prepend(i.Name)).Select(Normalize.NameKey);
 
-    /// <summary>The trial's arm with the shared intervention (else its first active arm) on its first primary outcome with a value.</summary>
+    /// <summary>
+    /// The trial's arm with the shared intervention (else its first active arm) on its first primary outcome with a
+    /// value in a single, unclassified cell that is not a baseline: both sides of an approximate pair are then the same
+    /// kind of cell (never one category against another, nor a baseline against a follow-up).
+    /// </summary>
     public static PairSide? Focus(Trial trial, TrialRef version, IReadOnlySet<string> sharedInterventions)
     {
         bool Shares(Arm arm) => arm.Interventions.Any(i => !i.IsPlacebo && (sharedInterventions.Contains(Normalize.NameKey(i.Name))
             || trial.Interventions.Any(t => t.Name == i.Name && t.OtherNames.Any(o => sharedInterventions.Contains(Normalize.NameKey(o))))));
         var arms = trial.Arms
             .OrderByDescending(Shares)
-            .ThenByDescending(a => a.Type == "EXPERIMENTAL")
+            .ThenByDescending(a => a.Type == ArmTypes.Experimental)
             .ThenByDescending(a => a.Interventions.Any(i => !i.IsPlacebo))
             .ToList();
-        var outcomes = trial.Outcomes.OrderByDescending(o => o.Kind == "PRIMARY").ToList();
+        var outcomes = trial.Outcomes
+            .Where(o => o.Measurements.All(m => m.Class is null && m.Category is null) && !NaturalPairMiner.IsBaseline(o.TimeFrame))
+            .OrderByDescending(o => o.Kind == OutcomeKinds.Primary).ToList();
         foreach (var arm in arms)
         {
             foreach (var outcome in outcomes)
             {
                 var group = outcome.Groups.FirstOrDefault(g => g.ArmLabel == arm.Label);
-                var measurement = group is null ? null : outcome.Measurements.FirstOrDefault(m => m.GroupId == group.Id && m.Value?.Value is not null);
+                var measurement = group is null ? null : outcome.Measurements.FirstOrDefault(m => m.GroupId == group.Id && m.Value?.Value is not null && m.N != 0);
                 if (measurement is not null) return NaturalPairMiner.Side(trial, version, outcome, measurement);
             }
         }

@@ -2,19 +2,28 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace DeepImagine.ServiceDefaults;
 
-/// <summary>RabbitMQ connection settings, section <c>RabbitMq</c> (env <c>RabbitMq__Host</c>, …). Defaults match infra/local.</summary>
+/// <summary>
+/// RabbitMQ connection settings, section <c>RabbitMq</c> (env <c>RabbitMq__Host</c>, …). Defaults match infra/local.
+/// Bound when the bus starts (not when it is registered), so a test host's configuration overrides them.
+/// </summary>
 public sealed class RabbitMqOptions
 {
     public const string SectionName = "RabbitMq";
+    [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = false)]
     public string Host { get; set; } = "127.0.0.1";
+    [System.ComponentModel.DataAnnotations.Range(1, 65535)]
     public ushort Port { get; set; } = 5672;
+    [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = false)]
     public string VirtualHost { get; set; } = "deepimagine";
+    [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = false)]
     public string Username { get; set; } = "deepimagine";
     public string Password { get; set; } = "deepimagine";
     /// <summary>Messages fetched ahead per consumer endpoint.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 65535)]
     public ushort PrefetchCount { get; set; } = 32;
 }
 
@@ -28,8 +37,7 @@ public static class MessageBusExtensions
     public static TBuilder AddMessageBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configureConsumers = null)
         where TBuilder : IHostApplicationBuilder
     {
-        var options = builder.Configuration.GetSection(RabbitMqOptions.SectionName).Get<RabbitMqOptions>() ?? new RabbitMqOptions();
-        builder.Services.AddSingleton(options);
+        builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddMassTransit(bus =>
         {
             // MassTransit would otherwise report usage to its vendor over the internet; deployments here have no internet.
@@ -38,6 +46,7 @@ public static class MessageBusExtensions
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
                 rabbit.Host(options.Host, options.Port, options.VirtualHost, h =>
                 {
                     h.Username(options.Username);

@@ -1,6 +1,5 @@
 using System.Xml;
 using System.Xml.Linq;
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 
@@ -47,7 +46,7 @@ public static class CtgovLegacyXmlReader
             Description = i.Value("description"),
             OtherNames = i.Elements("other_name").Select(e => e.Value.Trim()).ToList(),
             ArmLabels = i.Elements("arm_group_label").Select(e => e.Value.Trim()).ToList(),
-            IsPlacebo = Normalize.IsPlacebo(i.Value("intervention_name"), i.Value("intervention_type")),
+            IsPlacebo = Normalize.IsPlacebo(i.Value("intervention_name"), i.Value("intervention_type")) || Normalize.DescribesPlacebo(i.Value("description")),
         }).ToList();
 
         var arms = study.Elements("arm_group").Select((a, index) =>
@@ -67,7 +66,8 @@ public static class CtgovLegacyXmlReader
                         Name = i.Name,
                         Type = i.Type,
                         IsPlacebo = i.IsPlacebo,
-                        Dose = i.IsPlacebo ? null : DoseParser.Find(i.Name, label, description, i.Name, i.Description),
+                        Dose = i.IsPlacebo ? null : DoseParser.ForArm(i.Name, label, description, i.Description, i.ArmLabels.Count,
+                            interventions.Count(x => !x.IsPlacebo && x.ArmLabels.Contains(label, StringComparer.OrdinalIgnoreCase))),
                     }).ToList(),
             };
         }).ToList();
@@ -128,7 +128,7 @@ public static class CtgovLegacyXmlReader
     private static List<OutcomeMeasure> ReadRegisteredOutcomes(XElement study)
     {
         var list = new List<OutcomeMeasure>();
-        foreach (var (element, kind) in new[] { ("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"), ("other_outcome", "OTHER_PRE_SPECIFIED") })
+        foreach (var (element, kind) in new[] { ("primary_outcome", OutcomeKinds.Primary), ("secondary_outcome", OutcomeKinds.Secondary), ("other_outcome", OutcomeKinds.OtherPreSpecified) })
         {
             foreach (var o in study.Elements(element))
             {
@@ -180,18 +180,20 @@ public static class CtgovLegacyXmlReader
                 }
             }
 
-            var groups = (o.Element("group_list")?.Elements("group") ?? []).Select(g =>
+            var groupTexts = (o.Element("group_list")?.Elements("group") ?? []).Select(g =>
             {
                 var id = g.Attr("group_id") ?? throw new TrialValidationException(nctId, path + "/group_list/group/@group_id", "missing: a results group has no id");
-                var groupTitle = g.Value("title") ?? id;
-                return new ResultGroup
-                {
-                    Id = id,
-                    Title = groupTitle,
-                    Description = g.Value("description"),
-                    ArmLabel = ArmMatching.MatchArm(arms, groupTitle),
-                    ParticipantsAnalyzed = analyzed.TryGetValue(id, out var n) ? n : null,
-                };
+                return new ArmMatching.GroupText(id, g.Value("title") ?? id, g.Value("description"));
+            }).ToList();
+            var groups = groupTexts.Zip(ArmMatching.MapGroups(arms, groupTexts), (g, m) => new ResultGroup
+            {
+                Id = g.Id,
+                Title = g.Title,
+                Description = g.Description,
+                ArmLabel = m.ArmLabel,
+                NotAnArm = m.NotAnArm,
+                Dose = m.Dose,
+                ParticipantsAnalyzed = analyzed.TryGetValue(g.Id, out var n) ? n : null,
             }).ToList();
             var groupIds = groups.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
 
@@ -202,6 +204,14 @@ public static class CtgovLegacyXmlReader
                 foreach (var cls in classes)
                 {
                     var classTitle = ReferenceEquals(cls, measure) ? null : cls.Value("title");
+                    // A class may report its own analysed counts (fewer participants had this cell measured).
+                    var classCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+                    var classAnalyzed = ReferenceEquals(cls, measure) ? null : cls.Element("analyzed_list")?.Elements("analyzed")
+                        .FirstOrDefault(a => string.Equals(a.Value("units"), "Participants", StringComparison.OrdinalIgnoreCase));
+                    foreach (var c in classAnalyzed?.Element("count_list")?.Elements("count") ?? [])
+                    {
+                        if (c.Attr("group_id") is { } g && ReportedNumber.ParseCount(c.Attr("value")) is { } n) classCounts[g] = n;
+                    }
                     foreach (var category in cls.Element("category_list")?.Elements("category") ?? [])
                     {
                         var categoryTitle = category.Value("title") ?? category.Value("sub_title");
@@ -219,7 +229,7 @@ public static class CtgovLegacyXmlReader
                                 Spread = ReportedNumber.Parse(m.Attr("spread")),
                                 LowerLimit = ReportedNumber.Parse(m.Attr("lower_limit")),
                                 UpperLimit = ReportedNumber.Parse(m.Attr("upper_limit")),
-                                N = analyzed.TryGetValue(groupId, out var n) ? n : null,
+                                N = classCounts.TryGetValue(groupId, out var cn) ? cn : analyzed.TryGetValue(groupId, out var n) ? n : null,
                                 Comment = Normalize.Text(m.Value),
                             });
                         }

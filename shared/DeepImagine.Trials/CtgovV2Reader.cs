@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 
@@ -66,7 +65,7 @@ public static class CtgovV2Reader
             Description = Normalize.Text(i.String("description")),
             OtherNames = i.Strings("otherNames"),
             ArmLabels = i.Strings("armGroupLabels"),
-            IsPlacebo = Normalize.IsPlacebo(i.String("name"), i.String("type")),
+            IsPlacebo = Normalize.IsPlacebo(i.String("name"), i.String("type")) || Normalize.DescribesPlacebo(i.String("description")),
         }).ToList();
 
         var arms = armsModule.Array("armGroups").Select((a, index) =>
@@ -91,7 +90,8 @@ public static class CtgovV2Reader
                     Name = i.Name,
                     Type = i.Type,
                     IsPlacebo = i.IsPlacebo,
-                    Dose = i.IsPlacebo ? null : DoseParser.Find(i.Name, label, description, i.Name, i.Description),
+                    Dose = i.IsPlacebo ? null : DoseParser.ForArm(i.Name, label, description, i.Description, i.ArmLabels.Count,
+                            given.Count(x => !x.IsPlacebo)),
                 }).ToList(),
             };
         }).ToList();
@@ -165,9 +165,9 @@ public static class CtgovV2Reader
                 });
             }
         }
-        Add("primaryOutcomes", "PRIMARY");
-        Add("secondaryOutcomes", "SECONDARY");
-        Add("otherOutcomes", "OTHER_PRE_SPECIFIED");
+        Add("primaryOutcomes", OutcomeKinds.Primary);
+        Add("secondaryOutcomes", OutcomeKinds.Secondary);
+        Add("otherOutcomes", OutcomeKinds.OtherPreSpecified);
         return list;
     }
 
@@ -191,18 +191,20 @@ public static class CtgovV2Reader
                 }
             }
 
-            var groups = o.Array("groups").Select((g, gi) =>
+            var groupTexts = o.Array("groups").Select((g, gi) =>
             {
                 var id = g.String("id") ?? throw new TrialValidationException(nctId, $"{path}.groups[{gi}].id", "missing: a results group has no id");
-                var groupTitle = g.String("title") ?? id;
-                return new ResultGroup
-                {
-                    Id = id,
-                    Title = groupTitle,
-                    Description = Normalize.Text(g.String("description")),
-                    ArmLabel = ArmMatching.MatchArm(arms, groupTitle),
-                    ParticipantsAnalyzed = analyzed.TryGetValue(id, out var n) ? n : null,
-                };
+                return new ArmMatching.GroupText(id, g.String("title") ?? id, Normalize.Text(g.String("description")));
+            }).ToList();
+            var groups = groupTexts.Zip(ArmMatching.MapGroups(arms, groupTexts), (g, m) => new ResultGroup
+            {
+                Id = g.Id,
+                Title = g.Title,
+                Description = g.Description,
+                ArmLabel = m.ArmLabel,
+                NotAnArm = m.NotAnArm,
+                Dose = m.Dose,
+                ParticipantsAnalyzed = analyzed.TryGetValue(g.Id, out var n) ? n : null,
             }).ToList();
             var groupIds = groups.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.VisualBasic.FileIO;
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 
@@ -53,7 +52,7 @@ public static partial class DoseGroupTableReader
                 arms.Add(new Arm
                 {
                     Label = armLabel,
-                    Type = amount == 0 ? "PLACEBO_COMPARATOR" : "EXPERIMENTAL",
+                    Type = amount == 0 ? ArmTypes.PlaceboComparator : ArmTypes.Experimental,
                     Description = amount == 0 ? "dose 0 (placebo group)" : $"{(isBiologic ? "total weekly" : "total daily")} dose {amount.ToString(CultureInfo.InvariantCulture)}",
                     Interventions =
                     [
@@ -64,7 +63,8 @@ public static partial class DoseGroupTableReader
                             IsPlacebo = amount == 0,
                             // clinDR doses are mg or mg/kg without saying which, so the unit stays unknown.
                             Dose = new Dose(amount, null, Frequency(regimen), Route(row.Get("route")),
-                                $"{amount.ToString(CultureInfo.InvariantCulture)} ({(isBiologic ? "total weekly" : "total daily")} dose{(regimen is null ? "" : ", " + regimen)})"),
+                                $"{amount.ToString(CultureInfo.InvariantCulture)} ({(isBiologic ? "total weekly" : "total daily")} dose{(regimen is null ? "" : ", " + regimen)})",
+                                DoseProvenance.DoseTable),
                         },
                     ],
                 });
@@ -79,7 +79,7 @@ public static partial class DoseGroupTableReader
                 outcome = (outcomeKey, new OutcomeMeasure
                 {
                     Id = $"O{outcomes.Count}",
-                    Kind = row.Get("etype") == "1" ? "PRIMARY" : "SECONDARY",
+                    Kind = row.Get("etype") == "1" ? OutcomeKinds.Primary : OutcomeKinds.Secondary,
                     Title = row.Get("endpointLong") ?? endpoint,
                     Description = $"{endpoint}; endpoint type {row.Get("primtype")}; population {row.Get("poptype")}; source {row.Get("primsource")}",
                     TimeFrame = row.Get("primtime") is { } t ? $"{t} {row.Get("timeunit")}".Trim() : null,
@@ -126,7 +126,7 @@ public static partial class DoseGroupTableReader
                 .Sum(g => g.Max(r => ReportedNumber.ParseCount(r.Get("ittsize")) ?? ReportedNumber.ParseCount(r.Get("sampsize")) ?? 0)) is var total && total > 0 ? total : null,
             StartDate = year,
             ResultsPosted = true,
-            Interventions = [new Intervention { Name = drug, Type = "DRUG", OtherNames = first.Get("bname") is { } b ? [b] : [], ArmLabels = arms.Where(a => a.Type != "PLACEBO_COMPARATOR").Select(a => a.Label).ToList() }],
+            Interventions = [new Intervention { Name = drug, Type = "DRUG", OtherNames = first.Get("bname") is { } b ? [b] : [], ArmLabels = arms.Where(a => a.Type != ArmTypes.PlaceboComparator).Select(a => a.Label).ToList() }],
             Arms = arms,
             Outcomes = outcomes.Select(o => o.Measure with
             {

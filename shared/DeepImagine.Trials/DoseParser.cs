@@ -34,6 +34,82 @@ public static partial class DoseParser
         return new Dose(amount, unit, frequency, route, Shorten(statedIn.Trim()));
     }
 
+    /// <summary>
+    /// The dose of one intervention in one arm, read only from that arm's own words: the amount written in the arm
+    /// label, else right after the intervention's name in the arm description, else in the intervention's own
+    /// description when the intervention belongs to this arm alone and that description states one amount (a
+    /// description shared by several arms, or listing capsule strengths, says nothing of this arm's dose).
+    /// The dose carries where it was read from (<see cref="DoseProvenance"/>). Null when no such text states an amount.
+    /// </summary>
+    public static Dose? ForArm(string interventionName, string armLabel, string? armDescription, string? interventionDescription, int armsGivenIt, int activeInArm = 1)
+    {
+        // Frequency and route may come from the intervention's own description even when several arms share it: unlike
+        // an amount, they are the same for every arm it describes.
+        var frequency = FindFrequency(armLabel) ?? (armDescription is null ? null : FindFrequency(armDescription))
+            ?? (interventionDescription is null ? null : FindFrequency(interventionDescription));
+        var route = FindRoute(armLabel) ?? (armDescription is null ? null : FindRoute(armDescription))
+            ?? (interventionDescription is null ? null : FindRoute(interventionDescription));
+        if (StatedAmount(interventionName, armLabel, nearNameOnly: false) is { } inLabel)
+            return new Dose(inLabel.Amount, inLabel.Unit, frequency, route, Shorten(armLabel.Trim()), DoseProvenance.ArmLabel);
+        // In the arm description: the amount after the intervention's name; else the one amount stated, when the arm
+        // gives only this intervention and the dose is fixed (not titrated, flexible or "up to").
+        if (armDescription is not null
+            && StatedAmount(interventionName, armDescription, nearNameOnly: activeInArm != 1 || VariableDosePattern().IsMatch(armDescription)) is { } inDescription)
+            return new Dose(inDescription.Amount, inDescription.Unit, frequency, route, Shorten(armDescription.Trim()), DoseProvenance.ArmDescription);
+        if (armsGivenIt == 1 && interventionDescription is not null && StatedAmount(interventionName, interventionDescription, nearNameOnly: false) is { } own)
+        {
+            return new Dose(own.Amount, own.Unit, frequency, route, Shorten(interventionDescription.Trim()), DoseProvenance.InterventionDescription);
+        }
+        return null;
+    }
+
+    /// <summary>The dose a results group's title states ("GSK189075 250 mg BID"), when it states exactly one amount.</summary>
+    public static Dose? FromGroupTitle(string interventionName, string groupTitle) =>
+        StatedAmount(interventionName, groupTitle, nearNameOnly: false) is { } found
+            ? new Dose(found.Amount, found.Unit, FindFrequency(groupTitle), FindRoute(groupTitle), Shorten(groupTitle.Trim()), DoseProvenance.GroupTitle)
+            : null;
+
+    /// <summary>The dose a results group's description states right after the intervention's name ("BTX (GSK1358820) 200U").</summary>
+    public static Dose? FromGroupDescription(string interventionName, string? description) =>
+        description is not null && StatedAmount(interventionName, description, nearNameOnly: true) is { } found
+            ? new Dose(found.Amount, found.Unit, FindFrequency(description), FindRoute(description), Shorten(description.Trim()), DoseProvenance.GroupDescription)
+            : null;
+
+    /// <summary>
+    /// The amount right after the intervention's name; else (unless <paramref name="nearNameOnly"/>) the text's
+    /// amount when it states exactly one distinct amount.
+    /// </summary>
+    private static (double Amount, string Unit)? StatedAmount(string interventionName, string text, bool nearNameOnly)
+    {
+        // A titrated, flexible or escalating dose, or a text about tablet strengths, states no fixed dose of the arm.
+        if (VariableDosePattern().IsMatch(text)) return null;
+        // Every mention of the name (or of its part before a parenthesis: "CX157" of "CX157 (TriRima)") followed closely
+        // by an amount must state the same one ("either 3 mg/kg or 5 mg/kg" says nothing of which).
+        var stated = new List<(double, string)>();
+        foreach (var name in NameForms(interventionName))
+        {
+            for (var at = text.IndexOf(name, StringComparison.OrdinalIgnoreCase); at >= 0; at = text.IndexOf(name, at + name.Length, StringComparison.OrdinalIgnoreCase))
+            {
+                var near = AmountPattern().Match(text[(at + name.Length)..]);
+                if (near.Success && near.Index <= 30) stated.Add(ToAmount(near));
+            }
+            if (stated.Count > 0) break;
+        }
+        if (stated.Count > 0) return stated.Distinct().Count() == 1 ? stated[0] : null;
+        if (nearNameOnly) return null;
+        var amounts = AmountPattern().Matches(text).Select(ToAmount).Where(a => a.Item2 != "%").Distinct().ToList();
+        return amounts.Count == 1 ? amounts[0] : null;
+    }
+
+    private static IEnumerable<string> NameForms(string interventionName)
+    {
+        var name = interventionName.Trim();
+        if (name.Length == 0) yield break;
+        yield return name;
+        var open = name.IndexOf('(');
+        if (open >= 3) yield return name[..open].Trim();
+    }
+
     /// <summary>The first amount with a unit in the text; the one right after the intervention's name when named.</summary>
     internal static (double Amount, string Unit)? FindAmount(string interventionName, string text)
     {
@@ -105,8 +181,8 @@ public static partial class DoseParser
         {
             "µg" or "ug" or "mcg" or "μg" => "mcg",
             "µg/kg" or "ug/kg" or "mcg/kg" or "μg/kg" => "mcg/kg",
-            "mg/m2" or "mg/m²" => "mg/m2",
-            "iu" => "IU",
+            "mg/m2" or "mg/m²" or "mg/m^2" => "mg/m2",
+            "iu" or "international units" => "IU",
             "u" or "unit" or "units" => "units",
             "ml" => "mL",
             var u => u,
@@ -117,7 +193,7 @@ public static partial class DoseParser
     private static string Shorten(string text) => text.Length <= 200 ? text : text[..200];
 
     [GeneratedRegex(
-        @"(?<![\w.])(?<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s?(?<unit>mg/kg|mg/m2|mg/m²|mcg/kg|µg/kg|μg/kg|ug/kg|mg|mcg|µg|μg|ug|ng|g|IU|iu|units?|U|mL|ml|mmol|mEq|%)(?!\w)(?!/(?!(?i:day|d|week|wk|month)\b))",
+        @"(?<![\w.])(?<!\d\s?[-–/]\s?)(?<!\d to )(?<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s?(?<unit>international units|mg/kg|mg/m\^2|mg/m2|mg/m²|mcg/kg|µg/kg|μg/kg|ug/kg|mg|mcg|µg|μg|ug|ng|g|IU|iu|units?|U|mL|ml|mmol|mEq|%)(?!\w)(?!/(?!(?i:day|d|week|wk|month)\b))",
         RegexOptions.CultureInvariant)]
     private static partial Regex AmountPattern();
 
@@ -130,4 +206,7 @@ public static partial class DoseParser
         @"\b(?:orally|oral|by mouth|intravenous(?:ly)?|subcutaneous(?:ly)?|intramuscular(?:ly)?|topical(?:ly)?|inhal(?:ed|ation)|intranasal(?:ly)?|nasal|transdermal(?:ly)?|sublingual(?:ly)?|intravitreal(?:ly)?|intravesical(?:ly)?|rectal(?:ly)?|intravaginal(?:ly)?|vaginal(?:ly)?|ophthalmic|PO|IV|SC|SQ|IM)\b",
         RegexOptions.CultureInvariant)]
     private static partial Regex RoutePattern();
+
+    [GeneratedRegex(@"titrat|increas|escalat|flexib|up to|maximum|adjust|target|followed by|tablets? of|capsules? of|supplied as|strength", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex VariableDosePattern();
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -86,22 +87,47 @@ public static partial class Normalize
         return null;
     }
 
-    /// <summary>Lower-case, accents and punctuation folded: the key names are compared by.</summary>
+    /// <summary>
+    /// Lower-case, accents and punctuation folded: the key names are compared by (retrieval keys are computed only
+    /// here; no SQL repeats it). The build runs with invariant globalization, where <c>string.Normalize</c> leaves
+    /// non-ASCII text as it is, so Latin letters with diacritics are folded by table; combining marks are dropped.
+    /// </summary>
     public static string NameKey(string text)
     {
         var sb = new StringBuilder(text.Length);
         var space = false;
-        foreach (var c in text.Normalize(NormalizationForm.FormD))
+        foreach (var c in text)
         {
             if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark) continue;
-            if (char.IsLetterOrDigit(c)) { sb.Append(char.ToLowerInvariant(c)); space = false; }
+            if (char.IsLetterOrDigit(c))
+            {
+                if (LatinFold.TryGetValue(c, out var folded)) sb.Append(folded);
+                else sb.Append(char.ToLowerInvariant(c));
+                space = false;
+            }
             else if (!space && sb.Length > 0) { sb.Append(' '); space = true; }
         }
         return sb.ToString().TrimEnd();
     }
 
+    // Latin-1 Supplement and Latin Extended-A/B letters to their ASCII base letter (from Unicode's decompositions,
+    // plus the letters with strokes that do not decompose), lower-case; ligatures and thorn to two letters.
+    private const string FoldFrom = "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳØøĐđŁłĦħıŦŧÐðƀƗɨ";
+    private const string FoldTo = "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyOoDdLlHhiTtDdbIi";
+
+    private static readonly FrozenDictionary<char, string> LatinFold =
+        FoldFrom.Zip(FoldTo, (from, to) => (From: from, To: char.ToLowerInvariant(to).ToString()))
+            .Concat([('ß', "ss"), ('Æ', "ae"), ('æ', "ae"), ('Œ', "oe"), ('œ', "oe"), ('Þ', "th"), ('þ', "th")])
+            .ToFrozenDictionary(p => p.Item1, p => p.Item2);
+
     public static bool IsPlacebo(string? name, string? type = null) =>
         (name is not null && PlaceboPattern().IsMatch(name)) || string.Equals(type, "PLACEBO", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>An intervention described as a placebo ("Placebo for egg white solid", "Placebo: matching tablet").</summary>
+    public static bool DescribesPlacebo(string? description) => description is not null && PlaceboDescriptionPattern().IsMatch(description);
+
+    [GeneratedRegex(@"^\s*(?:a\s+|matching\s+)?placebo\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PlaceboDescriptionPattern();
 
     public static string? Text(string? text)
     {

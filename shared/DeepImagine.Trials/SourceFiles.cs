@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 

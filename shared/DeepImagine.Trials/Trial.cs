@@ -1,4 +1,3 @@
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 
@@ -97,7 +96,7 @@ public sealed record ArmIntervention
 /// A dose as the record states it. <see cref="Amount"/> is set only when the text names a number with a
 /// unit (or the source is a numeric dose table); otherwise only <see cref="Text"/> is kept.
 /// </summary>
-public sealed record Dose(double? Amount, string? Unit, string? Frequency, string? Route, string Text)
+public sealed record Dose(double? Amount, string? Unit, string? Frequency, string? Route, string Text, string? Provenance = null)
 {
     public bool IsParsed => Amount is not null;
 }
@@ -119,13 +118,19 @@ public sealed record OutcomeMeasure
     public IReadOnlyList<StatisticalAnalysis> Analyses { get; init; } = [];
 }
 
-/// <summary>A results group; <see cref="ArmLabel"/> names the arm it matches when one does.</summary>
+/// <summary>
+/// A results group; <see cref="ArmLabel"/> names the arm it reports on when the record shows it is one (see
+/// <c>ArmMatching</c>); <see cref="NotAnArm"/> says why a group is not an arm (a total, a subgroup, a phase, …).
+/// </summary>
 public sealed record ResultGroup
 {
     public required string Id { get; init; }
     public required string Title { get; init; }
     public string? Description { get; init; }
     public string? ArmLabel { get; init; }
+    public string? NotAnArm { get; init; }
+    /// <summary>The dose the group's own title states for its arm's intervention ("GSK189075 250 mg BID").</summary>
+    public Dose? Dose { get; init; }
     public int? ParticipantsAnalyzed { get; init; }
 }
 
@@ -158,4 +163,38 @@ public sealed record StatisticalAnalysis
     public ReportedNumber? CiLower { get; init; }
     public ReportedNumber? CiUpper { get; init; }
     public string? NonInferiorityType { get; init; }
+}
+
+/// <summary>Arm types as the readers normalize them.</summary>
+public static class ArmTypes
+{
+    public const string Experimental = "EXPERIMENTAL";
+    public const string ActiveComparator = "ACTIVE_COMPARATOR";
+    public const string PlaceboComparator = "PLACEBO_COMPARATOR";
+    public const string ShamComparator = "SHAM_COMPARATOR";
+    public const string NoIntervention = "NO_INTERVENTION";
+    public const string Other = "OTHER";
+
+    /// <summary>Arms whose type says they receive no active treatment: the comparators of *_vs_placebo pairs.</summary>
+    public static bool IsPlaceboLike(string? type) => type is PlaceboComparator or ShamComparator or NoIntervention;
+}
+
+/// <summary>Outcome measure kinds as the readers normalize them.</summary>
+public static class OutcomeKinds
+{
+    public const string Primary = "PRIMARY";
+    public const string Secondary = "SECONDARY";
+    public const string OtherPreSpecified = "OTHER_PRE_SPECIFIED";
+    public const string PostHoc = "POST_HOC";
+}
+
+/// <summary>Where a dose was read from: only an arm's own words (or a dose table) give a dose.</summary>
+public static class DoseProvenance
+{
+    public const string GroupTitle = "group_title";
+    public const string GroupDescription = "group_description";
+    public const string ArmLabel = "arm_label";
+    public const string ArmDescription = "arm_description";
+    public const string InterventionDescription = "intervention_description";
+    public const string DoseTable = "dose_table";
 }

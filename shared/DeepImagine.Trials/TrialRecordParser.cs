@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials;
 
@@ -76,17 +75,12 @@ public static partial class TrialRecordParser
     // too), and &#0; / &#x0; in XML.
     [GeneratedRegex(@"\\u0000|&#0+;|&#x0+;", RegexOptions.IgnoreCase)]
     private static partial Regex NulEscapePattern();
-
-    public static Trial Parse(TrialPublished message) =>
-        Parse(new SourceRecord(message.SourceName, message.SourceRecordId, message.Format, message.Record));
 }
 
-/// <summary>One raw record as found in a file, before parsing.</summary>
+/// <summary>One raw record as found in a file, before parsing (the message that carries it is mapped at the edge).</summary>
 public sealed record SourceRecord(string SourceName, string RecordId, RecordFormat Format, string Text)
 {
     public const string CtgovV2Source = "ctgov-v2";
     public const string CtgovXmlSource = "ctgov-xml";
     public const string ClinDrSource = "clindr";
-
-    public TrialPublished ToMessage(Guid correlationId) => new(SourceName, RecordId, Format, Text, correlationId);
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Dapper;
-using DeepImagine.Contracts.V1;
 using DeepImagine.ServiceDefaults;
-using DeepImagine.Storage;
+using DeepImagine.PairMiner.Components.Data;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Tests;
 using DeepImagine.Trials;
 using MassTransit;
@@ -246,7 +246,7 @@ internal static class FaultRun
         await scenario.StartPublisherAsync();
         var clock = Stopwatch.StartNew();
         foreach (var chunk in cases.Chunk(20))
-            await Task.WhenAll(chunk.Select(c => scenario.Bus.PublishReliablyAsync(c.Case.Record.ToMessage(c.CorrelationId))));
+            await Task.WhenAll(chunk.Select(c => scenario.Bus.PublishReliablyAsync(c.Case.ToMessage(c.CorrelationId))));
 
         var expectedRejections = cases.Count(c => !c.Case.ShouldBeAccepted);
         IReadOnlyList<ErrorMessage> errors = [];

@@ -28,7 +28,8 @@ public class Guarding_the_http_edge(LiveServices services) : IAsyncLifetime
             .UseSetting("RateLimiting:TokensPerPeriod", "1")
             .UseSetting("RateLimiting:ReplenishmentSeconds", "30")
             .UseSetting("ApiKeys:0", "key-a")
-            .UseSetting("ApiKeys:1", "key-b"));
+            .UseSetting("ApiKeys:1", "key-b")
+            .UseSetting("ReverseProxy:Clusters:pair-miner:Destinations:primary:Address", services.PairMinerClient.BaseAddress!.ToString()));
         _strictGateway.UseKestrel(0);
         _strictGateway.StartServer();
         _strict = _strictGateway.CreateClient();

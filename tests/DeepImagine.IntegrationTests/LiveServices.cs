@@ -4,11 +4,15 @@ extern alias gateway;
 using System.Collections.Concurrent;
 using Dapper;
 using DeepImagine.Contracts.V1;
+using DeepImagine.PairMiner.Components;
+using DeepImagine.PairMiner.Components.Data;
+using DeepImagine.Persistence;
 using DeepImagine.ServiceDefaults;
-using DeepImagine.Storage;
 using MassTransit;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DeepImagine.IntegrationTests;
@@ -16,7 +20,9 @@ namespace DeepImagine.IntegrationTests;
 /// <summary>
 /// pair-miner (on a real Kestrel port) and the gateway, both on the live RabbitMQ and PostgreSQL started by
 /// infra/local/infra-up.sh, in the test vhost and database so a running `make run` is never disturbed.
-/// The test database is emptied once per run. Events the services publish are collected for the tests to await.
+/// pair-miner's schema in the test database is dropped once per run (its migrations recreate it). The settings go into
+/// each host's own configuration (no process-wide environment variables); the gateway's backend comes from the one
+/// service list, moved to pair-miner's test port. Events the services publish are collected for the tests to await.
 /// </summary>
 public sealed class LiveServices : IAsyncLifetime
 {
@@ -37,25 +43,26 @@ public sealed class LiveServices : IAsyncLifetime
     public IBus Bus => _pairMiner!.Services.GetRequiredService<IBus>();
     public TrialRepository Trials => _pairMiner!.Services.GetRequiredService<TrialRepository>();
     public PairRepository Pairs => _pairMiner!.Services.GetRequiredService<PairRepository>();
-    public RabbitMqOptions RabbitMq => _pairMiner!.Services.GetRequiredService<RabbitMqOptions>();
+    public RabbitMqOptions RabbitMq => _pairMiner!.Services.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+    public IReadOnlyList<ServiceEntry> ServiceList { get; } = DeepImagine.ServiceDefaults.ServiceList.Load();
 
     public async Task InitializeAsync()
     {
         await using (var connection = new NpgsqlConnection(ConnectionString))
         {
-            await connection.ExecuteAsync("drop schema if exists public cascade; create schema public;");
+            await connection.ExecuteAsync($"drop schema if exists {PairMinerApplication.Schema} cascade");
         }
-        // Services read their settings while building, so the overrides go in as environment variables.
-        Environment.SetEnvironmentVariable($"ConnectionStrings__{StorageServiceCollectionExtensions.ConnectionStringName}", ConnectionString);
-        Environment.SetEnvironmentVariable("RabbitMq__VirtualHost", VirtualHost);
 
-        _pairMiner = new WebApplicationFactory<pairminer::Program>();
+        _pairMiner = new WebApplicationFactory<pairminer::Program>().WithWebHostBuilder(host => host
+            .UseSetting($"ConnectionStrings:{ServiceSchema.ConnectionStringName}", ConnectionString)
+            .UseSetting("RabbitMq:VirtualHost", VirtualHost));
         _pairMiner.UseKestrel(0);
         _pairMiner.StartServer();
         PairMinerClient = _pairMiner.CreateClient();
 
-        Environment.SetEnvironmentVariable("ReverseProxy__Clusters__pair-miner__Destinations__primary__Address", PairMinerClient.BaseAddress!.ToString());
-        _gateway = new WebApplicationFactory<gateway::Program>();
+        var pairMiner = ServiceList.Single(s => s.Name == "pair-miner");
+        _gateway = new WebApplicationFactory<gateway::Program>().WithWebHostBuilder(host => host
+            .UseSetting($"ReverseProxy:Clusters:{pairMiner.Name}:Destinations:primary:Address", PairMinerClient.BaseAddress!.ToString()));
         GatewayClient = _gateway.CreateClient();
 
         _observer = Bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition(), KebabCaseEndpointNameFormatter.Instance, endpoint =>

@@ -1,23 +1,20 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Dapper;
+using DeepImagine.Contracts.V1;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Pairs;
 using DeepImagine.Trials;
 using DeepImagine.Trials.Tests;
 using MassTransit;
-using Npgsql;
 
 namespace DeepImagine.IntegrationTests;
 
 [Collection(LiveServicesCollection.Name)]
 public class Mining_pairs(LiveServices services)
 {
-    private static async Task<long> PairCountAsync(string trialId)
-    {
-        await using var connection = new NpgsqlConnection(LiveServices.ConnectionString);
-        return await connection.ExecuteScalarAsync<long>("select count(*) from pairs where a_trial_id = @trialId or b_trial_id = @trialId", new { trialId });
-    }
+    private async Task<long> PairCountAsync(string trialId) =>
+        (await services.Pairs.ForTrialAsync(trialId, null, null, CancellationToken.None)).Count;
 
     [Fact]
     public async Task Stores_the_natural_pairs_of_a_published_trial_and_announces_them()
@@ -32,12 +29,11 @@ public class Mining_pairs(LiveServices services)
         Assert.Contains(mined.Counts, c => c is { Kind: PairKinds.Natural, Factor: Factors.Dose });
         Assert.Contains(mined.Counts, c => c is { Kind: PairKinds.Natural, Factor: Factors.Arm });
         var stored = await services.Pairs.ForTrialAsync("NCT02305381", PairKinds.Natural, Factors.Arm, CancellationToken.None);
-        var placeboVsOne = stored.Single(p => p.A.GetProperty("arm").GetString() == "Placebo"
-                                              && p.B.GetProperty("arm").GetString() == "Semaglutide 1.0 mg/Week"
-                                              && p.A.GetProperty("outcomeId").GetString() == "O0");
-        Assert.Equal(-1.85, placeboVsOne.B.GetProperty("value").GetDouble());
-        Assert.Equal("lower", placeboVsOne.Label.GetProperty("direction").GetString());
-        Assert.Equal("< 0.0001", placeboVsOne.Comparison!.Value.GetProperty("pValueText").GetString());
+        // The one "Placebo" group pools both placebo arms; the side names the first.
+        var placeboVsOne = stored.Select(p => p.Pair).Single(p => p.A.Arm == "Semaglutide Placebo 0.5 mg/Week" && p.B.Arm == "Semaglutide 1.0 mg/Week" && p.A.OutcomeId == "O0");
+        Assert.Equal(-1.85, placeboVsOne.B.Value);
+        Assert.Equal("lower", placeboVsOne.Direction.Direction);
+        Assert.Equal("< 0.0001", placeboVsOne.Comparison!.PValueText);
     }
 
     [Fact]
@@ -71,32 +67,96 @@ public class Mining_pairs(LiveServices services)
         // The later trial's mining also gives the earlier one its new neighbour.
         Assert.Contains(mined.Counts, c => c is { Kind: PairKinds.Approximate, Factor: Factors.Geography });
         var forEarlier = await services.Pairs.ForTrialAsync("NCT00833638", PairKinds.Approximate, Factors.Geography, CancellationToken.None);
-        var pair = Assert.Single(forEarlier, p => p.B.GetProperty("trialId").GetString() == "NCT01130532");
-        Assert.Equal("NCT00833638", pair.A.GetProperty("trialId").GetString());
+        var pair = Assert.Single(forEarlier.Select(p => p.Pair), p => p.B.TrialId == "NCT01130532");
+        Assert.Equal("NCT00833638", pair.A.TrialId);
         Assert.Contains(Factors.Geography, pair.Factors);
         Assert.Equal("shared_intervention", pair.Relation);
-        Assert.Equal(["tadalafil"], pair.A.GetProperty("interventions").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(["tadalafil"], pair.B.GetProperty("interventions").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["tadalafil"], pair.A.Interventions);
+        Assert.Equal(["tadalafil"], pair.B.Interventions);
     }
 
     [Fact]
-    public async Task Mines_a_stored_trial_again_after_the_pairs_are_reset()
+    public async Task Mines_every_stored_trial_again_on_the_RemineTrials_command()
     {
         var first = NewId.NextGuid();
         await services.Bus.Publish(SourceFiles.Read([RepoData.ClinDrTable]).First(r => r.RecordId == "clinDR:16-2").ToMessage(first));
-        var stored = (await LiveServices.WaitForAsync(services.Stored, e => e.CorrelationId == first)).Single();
         await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == first);
-
-        var latest = await services.Pairs.ResetMiningAsync(CancellationToken.None);
-        Assert.Contains(latest, t => t.SourceRecordId == "clinDR:16-2");
-        Assert.Equal(0, await PairCountAsync("clinDR:16-2"));
+        Assert.Equal(6, await PairCountAsync("clinDR:16-2"));
 
         var again = NewId.NextGuid();
-        await services.Bus.Publish(stored with { IsNewVersion = false, CorrelationId = again });
-        var mined = (await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == again)).Single();
+        var accepted = await services.Bus.CreateRequestClient<RemineTrials>().GetResponse<RemineTrialsAccepted>(new RemineTrials(again));
+        var mined = await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == again, count: accepted.Message.Trials, timeoutSeconds: 120);
 
-        Assert.Equal(6, mined.NewPairs); // four dose groups
+        Assert.True(accepted.Message.Trials >= 1);
+        var remined = Assert.Single(mined, m => m.SourceRecordId == "clinDR:16-2");
+        Assert.Equal(6, remined.NewPairs); // four dose groups, all mined afresh
+        Assert.Equal(6, remined.NewPairIds.Count);
         Assert.Equal(6, await PairCountAsync("clinDR:16-2"));
+    }
+
+    [Fact]
+    public async Task Announces_the_new_pair_ids_and_serves_exactly_those_pairs_through_the_gateway()
+    {
+        var correlationId = NewId.NextGuid();
+        await services.Bus.Publish(SourceFiles.Read([RepoData.ClinDrTable]).First(r => r.RecordId == "clinDR:1005-2").ToMessage(correlationId));
+        var mined = (await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == correlationId)).Single();
+
+        Assert.Equal(mined.NewPairs, mined.NewPairIds.Count);
+        Assert.True(mined.NewPairs > 0);
+        var page = await services.GatewayClient.GetFromJsonAsync<PairPage>($"/api/pairs?ids={string.Join(',', mined.NewPairIds)}", ContractJson.Options);
+        Assert.Equal(mined.NewPairIds, page!.Pairs.Select(p => p.Id));
+        Assert.All(page.Pairs, p => Assert.Equal(PairRecord.CurrentSchemaVersion, p.SchemaVersion));
+        Assert.All(page.Pairs, p => Assert.Contains("clinDR:1005-2", new[] { p.A.SourceRecordId, p.B.SourceRecordId }));
+        var bad = await services.GatewayClient.GetAsync("/api/pairs?ids=1,x");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Exports_every_pair_page_by_page_as_contract_lines_that_read_back_equal()
+    {
+        var correlationId = NewId.NextGuid();
+        await services.Bus.Publish(RepoData.LegacyRecord("NCT02305381").ToMessage(correlationId));
+        await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == correlationId);
+
+        // What `deepimagine pairs export` does: page through GET /api/pairs, one ContractJson line per pair.
+        var lines = new List<string>();
+        long? after = 0;
+        while (after is { } cursor)
+        {
+            var page = (await services.GatewayClient.GetFromJsonAsync<PairPage>($"/api/pairs?after={cursor}&limit=7", ContractJson.Options))!;
+            lines.AddRange(page.Pairs.Select(p => JsonSerializer.Serialize(p, ContractJson.Options)));
+            after = page.Next;
+        }
+        var stats = (await services.GatewayClient.GetFromJsonAsync<List<PairCount>>("/api/pairs/stats", ContractJson.Options))!;
+
+        var read = lines.Select((line, i) => ContractJson.ReadPair(line, i + 1)).ToList();
+        Assert.Equal(read.Select(p => p.Id).Order(), read.Select(p => p.Id));
+        Assert.Equal(read.Count, read.Select(p => p.Id).Distinct().Count());
+        Assert.Equal(lines, read.Select(p => JsonSerializer.Serialize(p, ContractJson.Options)));
+        // Other tests' trials may still be mining, so the totals move; this trial's pairs are settled.
+        Assert.Equal(await PairCountAsync("NCT02305381"), read.Count(p => p.A.TrialId == "NCT02305381" || p.B.TrialId == "NCT02305381"));
+        Assert.Contains(stats, c => c is { Kind: PairKinds.Natural, Factor: Factors.Dose, Count: > 0 });
+    }
+
+    [Fact]
+    public async Task Finds_a_stored_neighbour_whose_condition_is_written_without_the_accents_of_the_new_trial()
+    {
+        var correlationId = NewId.NextGuid();
+        await services.Bus.Publish(RepoData.V2Record("NCT00833638").ToMessage(correlationId));
+        await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == correlationId);
+        var stored = (await services.Trials.GetLatestAsync("NCT00833638"))!;
+        var condition = stored.Trial.Conditions[0];
+        Assert.Matches("^[A-Za-z ]*[Ee][A-Za-z ]*$", condition); // plain ASCII, with an 'e' to accent
+
+        // The same condition with accents, case and punctuation changed, and no shared intervention: only the condition key matches.
+        var accented = stored.Trial with
+        {
+            SourceRecordId = "NCT99999998", TrialId = "NCT99999998", Interventions = [],
+            Conditions = [condition.Replace('e', 'é').Replace('E', 'É').ToUpperInvariant() + " —"],
+        };
+        var neighbours = await services.Pairs.FindNeighboursAsync(TrialFeatures.Of(accented, long.MaxValue), 200, CancellationToken.None);
+
+        Assert.Contains(neighbours, n => n.RowId == stored.Id);
     }
 
     [Fact]

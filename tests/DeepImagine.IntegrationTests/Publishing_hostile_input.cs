@@ -1,7 +1,4 @@
-extern alias pairminer;
-
 using Dapper;
-using DeepImagine.Contracts.V1;
 using DeepImagine.ServiceDefaults;
 using DeepImagine.Tests;
 using DeepImagine.Trials;
@@ -37,7 +34,7 @@ public class Publishing_hostile_input(LiveServices services)
         var sample = Sample().Select(c => (Case: c, CorrelationId: NewId.NextGuid())).ToList();
         Assert.True(sample.Count >= 200, $"sample of {sample.Count}");
 
-        foreach (var (hostile, correlationId) in sample) await services.Bus.Publish(hostile.Record.ToMessage(correlationId));
+        foreach (var (hostile, correlationId) in sample) await services.Bus.Publish(hostile.ToMessage(correlationId));
 
         var rejected = sample.Where(s => !s.Case.ShouldBeAccepted).ToList();
         var accepted = sample.Where(s => s.Case.ShouldBeAccepted).ToList();
@@ -59,14 +56,14 @@ public class Publishing_hostile_input(LiveServices services)
             Assert.True(hostile.ExpectedField == rejection.Field, $"{hostile.Name}: field '{rejection.Field}', expected '{hostile.ExpectedField}' ({rejection.Reason})");
         }
         Assert.DoesNotContain(services.Stored, e => ids.Contains(e.CorrelationId));
-        await using (var connection = new NpgsqlConnection(LiveServices.ConnectionString))
+        await using (var connection = new NpgsqlConnection(LiveServices.ConnectionString + $";Search Path={DeepImagine.PairMiner.Components.PairMinerApplication.Schema}"))
         {
             Assert.Equal(0, await connection.ExecuteScalarAsync<long>("select count(*) from trials where correlation_id = any(@ids)", new { ids = ids.ToArray() }));
             Assert.Equal(accepted.Count, await connection.ExecuteScalarAsync<long>("select count(*) from trials where correlation_id = any(@acceptedIds)", new { acceptedIds = acceptedIds.ToArray() }));
         }
 
         // Every rejected record is in the error queue with the reason MassTransit recorded.
-        var errorQueue = pairminer::DeepImagine.PairMiner.Ingestion.TrialPublishedConsumerDefinition.QueueName + ErrorQueues.Suffix;
+        var errorQueue = DeepImagine.PairMiner.Components.Ingestion.TrialPublishedConsumerDefinition.QueueName + ErrorQueues.Suffix;
         var errors = new ErrorQueues(services.RabbitMq, ErrorQueues.DefaultManagementApi(services.RabbitMq));
         deadline = DateTime.UtcNow.AddSeconds(60);
         List<string> missing;

@@ -1,13 +1,10 @@
-extern alias pairminer;
-
 using System.Text;
 using DeepImagine.Contracts.V1;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Trials;
 using DeepImagine.Trials.Tests;
 using MassTransit;
 using RabbitMQ.Client;
-using Dapper;
-using Npgsql;
 
 namespace DeepImagine.IntegrationTests;
 
@@ -84,19 +81,18 @@ public class Publishing_trials(LiveServices services)
     {
         var correlationId = NewId.NextGuid();
         var recordId = $"NCT-BROKEN-{correlationId:N}";
-        await services.Bus.Publish(new TrialPublished(SourceRecord.CtgovV2Source, recordId, RecordFormat.CtgovV2Json, "{\"protocolSection\": {", correlationId));
+        await services.Bus.Publish(new TrialPublished(SourceRecord.CtgovV2Source, recordId, DeepImagine.Contracts.V1.RecordFormat.CtgovV2Json, "{\"protocolSection\": {", correlationId));
 
         var rejected = (await LiveServices.WaitForAsync(services.Rejected, e => e.CorrelationId == correlationId)).Single();
         Assert.Equal(recordId, rejected.SourceRecordId);
         Assert.Equal("record", rejected.Field);
         Assert.Contains("not well-formed JSON", rejected.Reason, StringComparison.Ordinal);
 
-        var (body, reason) = await FindInErrorQueueAsync(pairminer::DeepImagine.PairMiner.Ingestion.TrialPublishedConsumerDefinition.QueueName + "_error", recordId);
+        var (body, reason) = await FindInErrorQueueAsync(DeepImagine.PairMiner.Components.Ingestion.TrialPublishedConsumerDefinition.QueueName + "_error", recordId);
         Assert.Contains(recordId, body, StringComparison.Ordinal);
         Assert.Contains("not well-formed JSON", reason, StringComparison.Ordinal);
 
-        await using var connection = new NpgsqlConnection(LiveServices.ConnectionString);
-        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("select count(*) from trials where source_record_id = @recordId", new { recordId }));
+        Assert.Null(await services.Trials.GetLatestAsync(recordId));
     }
 
     /// <summary>Reads the error queue without taking anything off it; returns the message body and MassTransit's fault reason.</summary>

@@ -1,7 +1,6 @@
-extern alias pairminer;
-
 using Dapper;
 using DeepImagine.Contracts.V1;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.ServiceDefaults;
 using DeepImagine.Trials;
 using DeepImagine.Trials.Tests;
@@ -14,7 +13,7 @@ namespace DeepImagine.IntegrationTests;
 [Collection(LiveServicesCollection.Name)]
 public class Replaying_error_messages(LiveServices services)
 {
-    private const string StoredErrorQueue = pairminer::DeepImagine.PairMiner.Mining.TrialStoredConsumerDefinition.QueueName + ErrorQueues.Suffix;
+    private const string StoredErrorQueue = DeepImagine.PairMiner.Components.Mining.TrialStoredConsumerDefinition.QueueName + ErrorQueues.Suffix;
 
     private ErrorQueues ErrorQueues => new(services.RabbitMq, ErrorQueues.DefaultManagementApi(services.RabbitMq));
 
@@ -47,8 +46,8 @@ public class Replaying_error_messages(LiveServices services)
     {
         var correlationId = NewId.NextGuid();
         var recordId = $"NCT-BROKEN-{correlationId:N}";
-        await services.Bus.Publish(new TrialPublished(SourceRecord.CtgovV2Source, recordId, RecordFormat.CtgovV2Json, "{\"protocolSection\": [", correlationId));
-        var queue = pairminer::DeepImagine.PairMiner.Ingestion.TrialPublishedConsumerDefinition.QueueName + ErrorQueues.Suffix;
+        await services.Bus.Publish(new TrialPublished(SourceRecord.CtgovV2Source, recordId, DeepImagine.Contracts.V1.RecordFormat.CtgovV2Json, "{\"protocolSection\": [", correlationId));
+        var queue = DeepImagine.PairMiner.Components.Ingestion.TrialPublishedConsumerDefinition.QueueName + ErrorQueues.Suffix;
         await LiveServices.WaitForAsync(services.Rejected, e => e.CorrelationId == correlationId);
         await WaitForErrorAsync(recordId, queue);
 
@@ -59,7 +58,7 @@ public class Replaying_error_messages(LiveServices services)
         var again = await WaitForErrorAsync(recordId, queue);
         Assert.Contains("not well-formed JSON", again.Reason, StringComparison.Ordinal);
         Assert.Single(await ErrorQueues.PeekAsync(queue, 10_000), m => m.Body.Contains(recordId, StringComparison.Ordinal));
-        await using var connection = new NpgsqlConnection(LiveServices.ConnectionString);
+        await using var connection = new NpgsqlConnection(LiveServices.ConnectionString + $";Search Path={DeepImagine.PairMiner.Components.PairMinerApplication.Schema}");
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("select count(*) from trials where source_record_id = @recordId", new { recordId }));
     }
 

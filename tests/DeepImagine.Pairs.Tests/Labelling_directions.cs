@@ -22,9 +22,10 @@ public class Labelling_directions
         { "NCT00790751", "O0", "placebo", "avanafil 50 mg", "higher", true, null },       // z = 13.7 / 3.64 = 3.8
         { "NCT00790751", "O0", "avanafil 50 mg", "avanafil 100 mg", "higher", true, null }, // z = 15.6 / 3.64 = 4.3
         { "NCT00790751", "O0", "avanafil 100 mg", "avanafil 200 mg", "same", true, null },  // z = 0.8 / 3.63 = 0.2
-        // NCT02305381 change in HbA1c, SE 0.09 each: placebo -0.09; 0.5 mg -1.45; 1.0 mg -1.85 (lower HbA1c is better)
-        { "NCT02305381", "O0", "Placebo", "Semaglutide 0.5 mg/Week", "lower", false, true },
-        { "NCT02305381", "O0", "Placebo", "Semaglutide 1.0 mg/Week", "lower", false, true },
+        // NCT02305381 change in HbA1c, SE 0.09 each: placebo -0.09; 0.5 mg -1.45; 1.0 mg -1.85 (lower HbA1c is better).
+        // The one "Placebo" group pools both placebo arms; its side names the first, "Semaglutide Placebo 0.5 mg/Week".
+        { "NCT02305381", "O0", "Semaglutide Placebo 0.5 mg/Week", "Semaglutide 0.5 mg/Week", "lower", false, true },
+        { "NCT02305381", "O0", "Semaglutide Placebo 0.5 mg/Week", "Semaglutide 1.0 mg/Week", "lower", false, true },
         { "NCT02305381", "O0", "Semaglutide 0.5 mg/Week", "Semaglutide 1.0 mg/Week", "lower", false, null }, // z = -0.40 / 0.127 = -3.1
         // NCT02305381 change in body weight, SE 0.36: 0.5 mg -3.67; 1.0 mg -6.42 (the title does not say which way is better)
         { "NCT02305381", "O1", "Semaglutide 0.5 mg/Week", "Semaglutide 1.0 mg/Week", "lower", null, null },
@@ -58,7 +59,7 @@ public class Labelling_directions
     [Fact]
     public void Says_whether_side_B_is_better_only_where_the_measure_says_which_way_is_better()
     {
-        Assert.True(Mined.Pairs("NCT02305381").ArmPair("O0", "Placebo", "Semaglutide 1.0 mg/Week").Direction.BIsBetter);
+        Assert.True(Mined.Pairs("NCT02305381").ArmPair("O0", "Semaglutide Placebo 0.5 mg/Week", "Semaglutide 1.0 mg/Week").Direction.BIsBetter);
         Assert.True(Mined.Pairs("NCT01037244").ArmPair("O0", "Placebo", "Udenafil 50 mg").Direction.BIsBetter);
         Assert.Null(Mined.Pairs("NCT02305381").ArmPair("O1", "Semaglutide 0.5 mg/Week", "Semaglutide 1.0 mg/Week").Direction.BIsBetter);
         Assert.Null(Mined.Pairs("NCT01037244").ArmPair("O0", "Udenafil 100 mg", "Udenafil 150 mg").Direction.BIsBetter);

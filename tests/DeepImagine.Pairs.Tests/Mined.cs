@@ -8,7 +8,7 @@ internal static class Mined
 {
     public static Trial Trial(string id) => id.StartsWith("clinDR:", StringComparison.Ordinal)
         ? TrialRecordParser.Parse(SourceFiles.Read([RepoData.ClinDrTable]).Single(r => r.RecordId == id))
-        : id.Length > 0 && File.Exists(Path.Combine(RepoData.LegacyXmlFolder, id + ".xml")) ? RepoData.LegacyTrial(id) : RepoData.V2Trial(id);
+        : id.Length > 0 && RepoData.IsLegacyXml(id) ? RepoData.LegacyTrial(id) : RepoData.V2Trial(id);
 
     public static IReadOnlyList<CounterfactualPair> Pairs(string id, long rowId = 1)
     {

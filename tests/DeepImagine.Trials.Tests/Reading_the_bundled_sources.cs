@@ -2,7 +2,7 @@ using System.Xml.Linq;
 
 namespace DeepImagine.Trials.Tests;
 
-/// <summary>Every record of the three bundled sources parses, and the counts are those their SOURCE.md states.</summary>
+/// <summary>Every record of the four bundled sources parses, and the counts are those their SOURCE.md states.</summary>
 public class Reading_the_bundled_sources
 {
     [Fact]
@@ -57,6 +57,19 @@ public class Reading_the_bundled_sources
     }
 
     [Fact]
+    public void Parses_every_2023_legacy_xml_study_with_the_counts_of_its_source_note()
+    {
+        var trials = SourceFiles.Read([RepoData.LegacyXml2023Folder]).Select(TrialRecordParser.Parse).ToList();
+
+        // data/ctgov-legacy-xml-2023/SOURCE.md: 361 studies, all with results; 111 with statistical analyses (696 analyses).
+        Assert.Equal(361, trials.Count);
+        Assert.Equal(361, trials.Select(t => t.TrialId).Distinct().Count());
+        Assert.Equal(361, trials.Count(t => t.ResultsPosted));
+        Assert.Equal(111, trials.Count(t => t.Outcomes.Any(o => o.Analyses.Count > 0)));
+        Assert.Equal(696, trials.Sum(t => t.Outcomes.Sum(o => o.Analyses.Count)));
+    }
+
+    [Fact]
     public void Turns_every_clinDR_protocol_into_a_trial_of_dose_groups()
     {
         var trials = SourceFiles.Read([RepoData.ClinDrTable]).Select(TrialRecordParser.Parse).ToList();
@@ -75,7 +88,7 @@ public class Reading_the_bundled_sources
         var skipped = new List<string>();
         var records = SourceFiles.Read([Path.Combine(RepoData.Root, "data")], skipped).ToList();
 
-        Assert.Equal(812 + 146 + 320, records.Count);
+        Assert.Equal(812 + 146 + 361 + 320, records.Count);
         Assert.Contains(skipped, f => f.EndsWith("index.csv", StringComparison.Ordinal));
         Assert.DoesNotContain(skipped, f => f.EndsWith("metaData.csv", StringComparison.Ordinal));
     }

@@ -1,4 +1,3 @@
-using DeepImagine.Contracts.V1;
 
 namespace DeepImagine.Trials.Tests;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using DeepImagine.Contracts.V1;
-using DeepImagine.Storage;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Trials;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,9 +14,8 @@ internal static class CliCommands
 {
     public static RootCommand Build()
     {
-        var root = new RootCommand("DeepImagine: import trials, run migrations, inspect the store, run benchmarks.");
+        var root = new RootCommand("DeepImagine: import trials, inspect the store, run benchmarks.");
         root.Subcommands.Add(ImportCommand());
-        root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(PairCommands.Build());
         root.Subcommands.Add(BenchCommand());
@@ -66,7 +65,7 @@ internal static class CliCommands
     {
         var records = SourceFiles.Read(inputs).ToList();
         using var host = CliHost.Create(withBus: true);
-        await host.StartAsync(cancellationToken);
+        await host.StartBusAsync(cancellationToken);
         var correlationId = NewId.NextGuid();
         await using var counter = wait ? await EventCounter.StartAsync(host.Bus(), correlationId) : null;
         var bus = host.Bus();
@@ -93,28 +92,15 @@ internal static class CliCommands
         return 0;
     }
 
-    private static Command MigrateCommand()
-    {
-        var command = new Command("migrate", "Apply the database migrations (DbUp).");
-        command.SetAction(_ =>
-        {
-            using var host = CliHost.Create(withBus: false);
-            DatabaseMigrator.Migrate(host.Configuration().GetDeepImagineConnectionString());
-            Console.WriteLine("migrations applied");
-            return 0;
-        });
-        return command;
-    }
-
     private static Command StatsCommand()
     {
         var command = new Command("stats", "Counts of stored trials (latest versions) by source.");
         command.SetAction(async (_, cancellationToken) =>
         {
             using var host = CliHost.Create(withBus: false);
-            var repository = host.Services.GetRequiredService<TrialRepository>();
+            using var client = PairMinerClient.Create(host.Configuration());
             long total = 0;
-            foreach (var (source, records, withResults) in await repository.CountBySourceAsync(cancellationToken))
+            foreach (var (source, records, withResults) in await client.TrialStatsAsync(cancellationToken))
             {
                 Console.WriteLine($"trials {source} {records} with_results={withResults}");
                 total += records;

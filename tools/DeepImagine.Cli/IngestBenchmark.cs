@@ -1,7 +1,5 @@
 using DeepImagine.Trials;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 
 namespace DeepImagine.Cli;
 
@@ -19,28 +17,28 @@ internal static class IngestBenchmark
     {
         var originals = SourceFiles.Read([dataPath]).Select(r => r.Text).ToList();
         using var host = CliHost.Create(withBus: true);
-        await host.StartAsync(cancellationToken);
-        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
+        await host.StartBusAsync(cancellationToken);
+        using var pairMiner = PairMinerClient.Create(host.Configuration());
         var results = new List<(int Size, double Seconds, double TrialsPerSecond, double MinedSeconds)>();
         var runBase = Random.Shared.Next(10_000_000, 89_000_000);
 
         // Untimed warm-up, so the first size does not also measure the services' JIT compilation.
-        await SyntheticTrials.DeleteAsync(dataSource, BenchSource, cancellationToken);
+        await SyntheticTrials.DeleteAsync(host.Bus(), BenchSource, cancellationToken);
         await SyntheticTrials.PublishAndWaitAsync(host.Bus(), Enumerable.Range(0, WarmUp)
             .Select(i => SyntheticTrials.Vary(BenchSource, originals[i % originals.Count], runBase - 1_000_000 + i, i)).ToList(), cancellationToken);
         foreach (var size in sizes)
         {
-            await SyntheticTrials.DeleteAsync(dataSource, BenchSource, cancellationToken);
+            await SyntheticTrials.DeleteAsync(host.Bus(), BenchSource, cancellationToken);
             var records = Enumerable.Range(0, size)
                 .Select(i => SyntheticTrials.Vary(BenchSource, originals[i % originals.Count], runBase + results.Count * 1_000_000 + i, i)).ToList();
             var (storedSeconds, minedSeconds) = await SyntheticTrials.PublishAndWaitAsync(host.Bus(), records, cancellationToken);
-            var stored = await SyntheticTrials.CountAsync(dataSource, BenchSource, cancellationToken);
+            var stored = await SyntheticTrials.CountAsync(pairMiner, BenchSource, cancellationToken);
             if (stored != size) throw new InvalidOperationException($"expected {size} stored benchmark trials, found {stored}");
             var tps = size / storedSeconds;
             results.Add((size, storedSeconds, tps, minedSeconds));
             Console.WriteLine($"ingest size={size} seconds={storedSeconds:0.00} trials_per_s={tps:0} mined_after_s={minedSeconds:0.00}");
         }
-        await SyntheticTrials.DeleteAsync(dataSource, BenchSource, cancellationToken);
+        await SyntheticTrials.DeleteAsync(host.Bus(), BenchSource, cancellationToken);
         await host.StopAsync(CancellationToken.None);
 
         if (reportPath is not null)

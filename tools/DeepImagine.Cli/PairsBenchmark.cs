@@ -1,36 +1,35 @@
 using System.Diagnostics;
+using DeepImagine.PairMiner.Components.Mining;
 using DeepImagine.Pairs;
-using DeepImagine.Storage;
 using DeepImagine.Trials;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
+using Microsoft.Extensions.Options;
 
 namespace DeepImagine.Cli;
 
 /// <summary>
 /// Grows the store with synthetic trials through the running pair-miner (ingest + mine, trials/s per step), and at each
-/// store size times approximate-pair mining for one new trial (neighbour retrieval in SQL, loading, pairing).
+/// store size times approximate-pair mining for one new trial (neighbour retrieval in SQL, loading, pairing) with
+/// pair-miner's own <see cref="PairMiningService"/> (the same code, neighbour cache included), run in process.
 /// </summary>
 internal static class PairsBenchmark
 {
     private const string BenchSource = "bench-pairs";
     private const int MiningSamples = 40;
-    private const int TopK = 5;
 
     public static async Task<int> RunAsync(int[] sizes, string dataPath, string? reportPath, CancellationToken cancellationToken)
     {
         var originals = SourceFiles.Read([dataPath]).Select(r => r.Text).ToList();
         var withResults = originals.Where(t => TrialRecordParser.Parse(SourceFiles.V2Record(t, "x")).HasResults).ToList();
-        using var host = CliHost.Create(withBus: true);
-        await host.StartAsync(cancellationToken);
-        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
-        var trials = host.Services.GetRequiredService<TrialRepository>();
-        var pairs = host.Services.GetRequiredService<PairRepository>();
+        using var host = CliHost.Create(withBus: true, withPairMinerData: true);
+        await host.StartBusAsync(cancellationToken);
+        var mining = host.Services.GetRequiredService<PairMiningService>();
+        var topK = host.Services.GetRequiredService<IOptions<PairMiningOptions>>().Value.TopK;
         var runBase = Random.Shared.Next(10_000_000, 80_000_000);
         var results = new List<(int Size, double StepTps, double MedianMs, double P95Ms, double PairsPerTrial)>();
 
-        await SyntheticTrials.DeleteAsync(dataSource, BenchSource, cancellationToken);
+        await SyntheticTrials.DeleteAsync(host.Bus(), BenchSource, cancellationToken);
         var current = 0;
         foreach (var size in sizes.Order())
         {
@@ -49,13 +48,7 @@ internal static class PairsBenchmark
                 var trial = TrialRecordParser.Parse(record);
                 var version = new TrialRef(long.MaxValue - sample, trial.TrialId, trial.Source, trial.SourceRecordId, 1);
                 var watch = Stopwatch.StartNew();
-                var neighbours = await pairs.FindNeighboursAsync(TrialFeatures.Of(trial, version.RowId), TopK, cancellationToken);
-                var scores = neighbours.ToDictionary(n => n.RowId, n => n.Score);
-                var mined = 0;
-                foreach (var neighbour in await trials.LoadAsync(scores.Keys, cancellationToken))
-                {
-                    if (ApproximatePairBuilder.Build((trial, version), (neighbour.Trial, neighbour.Ref), scores[neighbour.Id]) is not null) mined++;
-                }
+                var mined = (await mining.MineApproximateAsync(trial, version, cancellationToken)).Count;
                 watch.Stop();
                 if (sample < 5) continue; // warm-up
                 timings.Add(watch.Elapsed.TotalMilliseconds);
@@ -67,7 +60,7 @@ internal static class PairsBenchmark
             results.Add((size, stepTps, median, p95, (double)found / MiningSamples));
             Console.WriteLine($"pairs store={size} ingest_mine_tps={stepTps:0} mine_ms_median={median:0.00} mine_ms_p95={p95:0.00} approximate_pairs_per_trial={(double)found / MiningSamples:0.0}");
         }
-        await SyntheticTrials.DeleteAsync(dataSource, BenchSource, cancellationToken);
+        await SyntheticTrials.DeleteAsync(host.Bus(), BenchSource, cancellationToken);
         await host.StopAsync(CancellationToken.None);
 
         if (reportPath is not null)
@@ -83,7 +76,7 @@ internal static class PairsBenchmark
                 ## Pair mining (`make bench-pairs`)
 
                 The store grows with synthetic variations of the bundled v2 studies (new ids, shifted values, varied enrollment and
-                country), published on RabbitMQ and ingested + mined by pair-miner (natural pairs and top-{TopK} approximate pairs per
+                country), published on RabbitMQ and ingested + mined by pair-miner (natural pairs and top-{topK} approximate pairs per
                 trial); "ingest + mine" is the throughput of that growth step, timed until every `PairsMined`. At each store size,
                 approximate mining for one new trial (SQL neighbour retrieval on the GIN indexes, loading the neighbours, pairing) is timed
                 {MiningSamples} times after 5 warm-ups. Targets: mining at 50k no more than 3× its time at 1k; at least 200 trials/s at 10k.

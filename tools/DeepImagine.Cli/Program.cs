@@ -1,3 +1,3 @@
 using DeepImagine.Cli;
 
-return await CliCommands.Build().Parse(args).InvokeAsync();
+return await CliApp.RunAsync(args);

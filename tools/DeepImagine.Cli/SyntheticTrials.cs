@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Dapper;
 using DeepImagine.Contracts.V1;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Trials;
 using MassTransit;
-using Npgsql;
 
 namespace DeepImagine.Cli;
 
@@ -26,7 +25,7 @@ internal static partial class SyntheticTrials
         text = EnrollmentPattern().Replace(text, m =>
             $"\"count\":{(int)(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * (1 + index % 5 * 0.4))}", 1);
         text = CountryPattern().Replace(text, $"\"country\":\"{Countries[index % Countries.Length]}\"", 1);
-        return new SourceRecord(source, nct, RecordFormat.CtgovV2Json, text);
+        return new SourceRecord(source, nct, DeepImagine.Trials.RecordFormat.CtgovV2Json, text);
     }
 
     /// <summary>
@@ -48,17 +47,14 @@ internal static partial class SyntheticTrials
         return (stored, clock.Elapsed.TotalSeconds);
     }
 
-    public static async Task DeleteAsync(NpgsqlDataSource dataSource, string source, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("delete from trials where source = @source", new { source }, commandTimeout: 600, cancellationToken: cancellationToken));
-    }
+    /// <summary>Asks pair-miner, the owner of the trials, to remove the benchmark's synthetic source.</summary>
+    public static async Task DeleteAsync(IBus bus, string source, CancellationToken cancellationToken) =>
+        await bus.CreateRequestClient<DeleteSyntheticSource>(RequestTimeout.After(m: 10))
+            .GetResponse<SyntheticSourceDeleted>(new DeleteSyntheticSource(source), cancellationToken);
 
-    public static async Task<long> CountAsync(NpgsqlDataSource dataSource, string source, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from trials where source = @source", new { source }, cancellationToken: cancellationToken));
-    }
+    /// <summary>Stored records (latest versions) of the source, from pair-miner's read API.</summary>
+    public static async Task<long> CountAsync(PairMinerClient client, string source, CancellationToken cancellationToken) =>
+        (await client.TrialStatsAsync(cancellationToken)).Where(c => c.Source == source).Sum(c => c.Records);
 
     public static string Label(int size) => size % 1000 == 0 ? $"{size / 1000}k" : size.ToString(CultureInfo.InvariantCulture);
 

@@ -1,4 +1,4 @@
-using DeepImagine.PairMiner;
+using DeepImagine.PairMiner.Components;
 using DeepImagine.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

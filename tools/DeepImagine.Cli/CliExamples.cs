@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+
+namespace DeepImagine.Cli;
+
+/// <summary>
+/// One example per command, shown at the end of its help. Kept in one table (by command path) so a new command needs
+/// one line here; the CLI tests fail for any command without one.
+/// </summary>
+internal static class CliExamples
+{
+    public static readonly IReadOnlyDictionary<string, string> ByCommand = new Dictionary<string, string>
+    {
+        ["deepimagine"] = "./deepimagine import --wait data",
+        ["deepimagine import"] = "./deepimagine import --dry-run data/ctgov-v2-json",
+        ["deepimagine stats"] = "./deepimagine stats",
+        ["deepimagine pairs"] = "./deepimagine pairs stats",
+        ["deepimagine pairs export"] = "./deepimagine pairs export --kind natural --factor dose --out dose-pairs.jsonl",
+        ["deepimagine pairs stats"] = "./deepimagine pairs stats",
+        ["deepimagine pairs remine"] = "./deepimagine pairs remine --timeout 600",
+        ["deepimagine bench"] = "./deepimagine bench ingest --sizes 1000",
+        ["deepimagine bench ingest"] = "./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md",
+        ["deepimagine bench pairs"] = "./deepimagine bench pairs --sizes 1000 10000",
+        ["deepimagine bench model"] = "./deepimagine bench model --skip-pytorch",
+    };
+
+    /// <summary>Every command of the tree with its path ("deepimagine pairs export").</summary>
+    public static IEnumerable<(string Path, Command Command)> Walk(Command command, string path = "deepimagine")
+    {
+        yield return (path, command);
+        foreach (var sub in command.Subcommands)
+            foreach (var nested in Walk(sub, $"{path} {sub.Name}"))
+                yield return nested;
+    }
+
+    /// <summary>Makes --help print the command's example after the usual help.</summary>
+    public static RootCommand AddTo(RootCommand root)
+    {
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithExample((HelpAction)help.Action!);
+        return root;
+    }
+
+    private sealed class HelpWithExample(HelpAction help) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var exitCode = help.Invoke(parseResult);
+            if (ByCommand.TryGetValue(CliApp.CommandPath(parseResult.CommandResult), out var example))
+                parseResult.InvocationConfiguration.Output.WriteLine($"Example:{Environment.NewLine}  {example}{Environment.NewLine}");
+            return exitCode;
+        }
+    }
+}
