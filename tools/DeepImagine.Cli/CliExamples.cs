@@ -19,10 +19,14 @@ internal static class CliExamples
         ["deepimagine pairs export"] = "./deepimagine pairs export --kind natural --factor dose --out dose-pairs.jsonl",
         ["deepimagine pairs stats"] = "./deepimagine pairs stats",
         ["deepimagine pairs remine"] = "./deepimagine pairs remine --timeout 600",
+        ["deepimagine pairs audit"] = "./deepimagine pairs audit data/",
         ["deepimagine bench"] = "./deepimagine bench ingest --sizes 1000",
         ["deepimagine bench ingest"] = "./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md",
         ["deepimagine bench pairs"] = "./deepimagine bench pairs --sizes 1000 10000",
         ["deepimagine bench model"] = "./deepimagine bench model --skip-pytorch",
+        ["deepimagine errors"] = "./deepimagine errors list",
+        ["deepimagine errors list"] = "./deepimagine errors list --queue pair-miner-trial-published_error --max 5",
+        ["deepimagine errors replay"] = "./deepimagine errors replay --queue pair-miner-trial-stored_error --match NCT01037244",
     };
 
     /// <summary>Every command of the tree with its path ("deepimagine pairs export").</summary>
