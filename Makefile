@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence clean
+.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence clean
 
 all: build
 
@@ -58,6 +58,14 @@ test: infra-up
 	failed=$$(cat .run/test-results/*.trx 2>/dev/null | grep -o '<Counters [^>]*' | grep -o ' failed="[0-9]*"' | tr -dc '0-9\n' | awk '{s+=$$1} END {print s+0}'); \
 	echo "tests: $${passed:-0} passed, $${failed:-0} failed"; \
 	exit $$status
+
+## Ingestion under faults (broker and database restarts, kill -9, duplicate publishing) and hostile input, on a private
+## RabbitMQ (:5674) and PostgreSQL (:5434) started by infra/faults/faults-infra.sh; the shared ones are never touched.
+test-faults:
+	$(DOTNET) build services/pair-miner/DeepImagine.PairMiner/DeepImagine.PairMiner.csproj -c $(CONFIG) -nologo -v quiet -clp:NoSummary
+	$(DOTNET) build tests/DeepImagine.FaultTests/DeepImagine.FaultTests.csproj -c $(CONFIG) -nologo -v quiet -clp:NoSummary
+	status=0; $(DOTNET) tests/DeepImagine.FaultTests/bin/$(CONFIG)/net10.0/DeepImagine.FaultTests.dll || status=$$?; \
+	infra/faults/faults-infra.sh down; exit $$status
 
 ## End-to-end ingestion throughput (1k and 10k records) into docs/benchmarks.md.
 bench-ingest: infra-up build services-up

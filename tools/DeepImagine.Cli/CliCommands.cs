@@ -22,6 +22,7 @@ internal static class CliCommands
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(EvaluateCommands.Evaluate());
         root.Subcommands.Add(EvaluateCommands.EvaluateDose());
+        root.Subcommands.Add(ErrorQueueCommands.Build());
         return root;
     }
 
