@@ -171,7 +171,7 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
     private static SourceRecord NewVersion(SourceRecord record)
     {
         var marker = $"(steps {NewId.NextGuid():N}) ";
-        var text = record.Format == RecordFormat.CtgovV2Json
+        var text = record.Format == DeepImagine.Trials.RecordFormat.CtgovV2Json
             ? record.Text.Replace("\"briefTitle\":\"", "\"briefTitle\":\"" + marker, StringComparison.Ordinal)
             : record.Text.Replace("<brief_title>", "<brief_title>" + marker, StringComparison.Ordinal);
         Assert.NotEqual(record.Text, text);
