@@ -7,10 +7,12 @@ using System.Net.Http.Json;
 using Dapper;
 using DeepImagine.Contracts.V1;
 using DeepImagine.Imagining;
+using DeepImagine.Persistence;
 using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Trials;
 using DeepImagine.Trials.Tests;
 using MassTransit;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -46,14 +48,17 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
         {
             await channel.QueueDeleteAsync(PairsMinedConsumerDefinition.QueueName);
         }
-        Environment.SetEnvironmentVariable("Services__PairMiner", services.PairMinerClient.BaseAddress!.ToString());
-        _traceGenerator = new WebApplicationFactory<tracegenerator::Program>();
+        // The test database, vhost and pair-miner of this run: never the defaults of appsettings.json (the shared ones).
+        _traceGenerator = new WebApplicationFactory<tracegenerator::Program>().WithWebHostBuilder(host => host
+            .UseSetting($"ConnectionStrings:{ServiceSchema.ConnectionStringName}", LiveServices.ConnectionString)
+            .UseSetting("RabbitMq:VirtualHost", LiveServices.VirtualHost)
+            .UseSetting("Services:PairMiner", services.PairMinerClient.BaseAddress!.ToString()));
         _traceGenerator.UseKestrel(0);
         _traceGenerator.StartServer();
         _client = _traceGenerator.CreateClient();
 
-        Environment.SetEnvironmentVariable("ReverseProxy__Clusters__trace-generator__Destinations__primary__Address", _client.BaseAddress!.ToString());
-        _gateway = new WebApplicationFactory<gateway::Program>();
+        _gateway = new WebApplicationFactory<gateway::Program>().WithWebHostBuilder(host => host
+            .UseSetting("ReverseProxy:Clusters:trace-generator:Destinations:primary:Address", _client.BaseAddress!.ToString()));
 
         var bus = _traceGenerator.Services.GetRequiredService<IBus>();
         bus.ConnectConsumeObserver(new PairsMinedObserver(_consumed));
