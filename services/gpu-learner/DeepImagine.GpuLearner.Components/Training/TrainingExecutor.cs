@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Datasets;
@@ -139,8 +138,16 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
         using var model = Checkpoint.Load(baseVersion.Directory, TorchDevice.Default);
         var checkpoint = Path.Combine(workspace, CheckpointDirectory);
         var resuming = IsComplete(checkpoint);
-        if (resuming) Checkpoint.LoadAdapter(model, Path.Combine(checkpoint, "adapter"));
-        else model.AddLora(new LoraSettings(settings.LoraRank, settings.LoraAlpha));
+        if (resuming)
+        {
+            Checkpoint.LoadAdapter(model, Path.Combine(checkpoint, "adapter"));
+        }
+        else
+        {
+            // Adapter initialisation draws from torch's generator: seeded, so the same job trains the same operator.
+            TorchSharp.torch.random.manual_seed(settings.Seed);
+            model.AddLora(new LoraSettings(settings.LoraRank, settings.LoraAlpha));
+        }
 
         var train = trainExamples.Select(DirectionEvaluator.ToSftExample).ToList();
         var eval = evalSubset.Select(DirectionEvaluator.ToSftExample).ToList();
@@ -303,6 +310,4 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
     {
         public void Report(TrainingProgress value) => onStep(value);
     }
-
-    internal static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }
