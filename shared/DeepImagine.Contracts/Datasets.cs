@@ -20,3 +20,23 @@ public sealed record StepExampleRecord(
     double? ExpectedLogRatio,
     bool? ExpectedSignificant,
     string TraceSource);
+
+/// <summary>
+/// A dataset of step examples as trace-generator serves it (<c>GET /api/datasets</c>, <c>GET /api/datasets/{id}</c>):
+/// examples per factor and split, and how many trials it has seen.
+/// </summary>
+public sealed record DatasetSummary(
+    Guid DatasetId,
+    string Name,
+    int TemplateVersion,
+    IReadOnlyList<DatasetCount> Counts,
+    int Examples,
+    int Trials,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// The registry text of one trial a dataset has seen (<c>GET /api/datasets/{id}/corpus?split=</c>): title, conditions,
+/// design, eligibility, arms, interventions, outcome titles — never results. <paramref name="Split"/> is the trial's own.
+/// </summary>
+public sealed record CorpusDocument(string TrialId, string Split, string Text);

@@ -1,0 +1,82 @@
+using DeepImagine.Contracts.V1;
+using DeepImagine.Imagining;
+using DeepImagine.TraceGenerator.Data;
+using DeepImagine.TraceGenerator.PairMiner;
+using DeepImagine.TraceGenerator.Teaching;
+using DeepImagine.Trials;
+using Microsoft.Extensions.Logging;
+
+namespace DeepImagine.TraceGenerator.Examples;
+
+/// <summary>What one mined trial gave the dataset.</summary>
+public sealed record GenerationOutcome(Guid DatasetId, string DatasetName, int Pairs, int Steps, int Added, IReadOnlyList<DatasetCount> Counts);
+
+/// <summary>
+/// Turns the pairs of one mined trial into step examples of the configured dataset: reads the pairs and their trials
+/// from pair-miner, records each trial's split and registry text, maps every pair to its steps (A→B, B→A), writes a
+/// trace for each step not stored yet (the external teacher when enabled and agreeing, else the grounded teacher) and
+/// stores them. Running it twice for one trial adds nothing the second time.
+/// </summary>
+public sealed class ExampleGeneration(
+    IPairMinerReader pairMiner,
+    DatasetRepository repository,
+    TraceGenerationOptions options,
+    ILogger<ExampleGeneration> logger,
+    ExternalTeacher? externalTeacher = null)
+{
+    public async Task<GenerationOutcome> GenerateAsync(string trialId, CancellationToken cancellationToken)
+    {
+        var datasetId = await repository.EnsureDatasetAsync(options.DatasetName, StepFormat.TemplateVersion, cancellationToken);
+        var pairs = await pairMiner.GetPairsAsync(trialId, cancellationToken);
+
+        var trials = new Dictionary<string, Trial>(StringComparer.Ordinal);
+        foreach (var id in pairs.SelectMany(p => new[] { p.Pair.A.TrialId, p.Pair.B.TrialId }).Distinct(StringComparer.Ordinal))
+        {
+            // A trial pair-miner no longer serves (removed since) only loses the steps that need its registry fields.
+            if (await pairMiner.GetTrialAsync(id, cancellationToken) is { } trial) trials[id] = trial;
+        }
+        await repository.AddTrialsAsync(datasetId, trials.Values.Select(t => new SeenTrial(t.TrialId, TrialSplit.Of(t.TrialId), RegistryText.Of(t))).ToList(), cancellationToken);
+
+        var candidates = new List<(PairStep Step, Guid Id, string PairKey, string Split, IReadOnlyList<string> TrialIds)>();
+        var noStep = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var mined in pairs)
+        {
+            var pair = mined.Pair;
+            var steps = PairSteps.FromPair(pair, trials.GetValueOrDefault(pair.A.TrialId), trials.GetValueOrDefault(pair.B.TrialId));
+            if (steps.Count == 0)
+            {
+                var reason = pair.Factors.Count != 1 ? "several factors" : pair.Direction.Direction == Pairs.DirectionLabel.Incomparable ? "incomparable" : "not describable";
+                noStep[reason] = noStep.GetValueOrDefault(reason) + 1;
+                continue;
+            }
+            IReadOnlyList<string> trialIds = new[] { pair.A.TrialId, pair.B.TrialId }.Distinct(StringComparer.Ordinal).ToList();
+            var split = TrialSplit.OfExample(trialIds);
+            var key = pair.Key;
+            candidates.AddRange(steps.Select(s => (s, StepExample.IdOf(datasetId, key, s.Orientation), key, split, trialIds)));
+        }
+
+        var existing = await repository.ExistingAsync(candidates.Select(c => c.Id).ToList(), cancellationToken);
+        var examples = new List<StepExample>();
+        foreach (var c in candidates.Where(c => !existing.Contains(c.Id)).DistinctBy(c => c.Id))
+        {
+            var trace = await TraceAsync(datasetId, c.PairKey, c.Step, cancellationToken);
+            examples.Add(new StepExample(c.Id, datasetId, c.PairKey, c.Step, c.Split, c.TrialIds, c.Step.Prompt, trace));
+        }
+        var added = await repository.AddExamplesAsync(examples, cancellationToken);
+        logger.LogInformation("trial {TrialId}: {Pairs} pairs, {Steps} steps, {Added} new examples in dataset {Dataset}; pairs without a step: {NoStep}",
+            trialId, pairs.Count, candidates.Count, added, options.DatasetName, string.Join(", ", noStep.Select(kv => $"{kv.Key}={kv.Value}")));
+        var counts = await repository.CountsAsync(datasetId, cancellationToken);
+        return new GenerationOutcome(datasetId, options.DatasetName, pairs.Count, candidates.Count, added, counts);
+    }
+
+    private async Task<StepTrace> TraceAsync(Guid datasetId, string pairKey, PairStep step, CancellationToken cancellationToken)
+    {
+        if (externalTeacher is not null)
+        {
+            var attempt = await externalTeacher.TryAsync(step, cancellationToken);
+            if (attempt.Trace is { } external) return external;
+            await repository.AddRefusalAsync(datasetId, pairKey, step.Orientation, externalTeacher.SourceName, attempt.Refusal ?? "no trace", cancellationToken);
+        }
+        return GroundedTeacher.Write(step);
+    }
+}
