@@ -16,12 +16,12 @@ public sealed class FakeDatasets : IDatasetSource
     public List<StepExampleRecord> Examples { get; } = Build();
     public int DescribeCalls { get; private set; }
 
-    public Task<DatasetDescription?> DescribeAsync(Guid datasetId, CancellationToken cancellationToken)
+    public Task<DatasetSummary?> DescribeAsync(Guid datasetId, CancellationToken cancellationToken)
     {
         DescribeCalls++;
-        if (datasetId != DatasetId) return Task.FromResult<DatasetDescription?>(null);
+        if (datasetId != DatasetId) return Task.FromResult<DatasetSummary?>(null);
         var counts = Examples.GroupBy(e => (e.Factor, e.Split)).Select(g => new DatasetCount(g.Key.Factor, g.Key.Split, g.Count())).ToList();
-        return Task.FromResult<DatasetDescription?>(new DatasetDescription(DatasetId, "fake", 1, counts));
+        return Task.FromResult<DatasetSummary?>(new DatasetSummary(DatasetId, "fake", 1, counts, Examples.Count, 6, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
     }
 
     public Task<IReadOnlyList<StepExampleRecord>> ExamplesAsync(Guid datasetId, string split, string? factor, CancellationToken cancellationToken) =>

@@ -144,6 +144,7 @@ public sealed class JobRepository(NpgsqlDataSource dataSource)
         return rows.ToList();
     }
 
+    /// <summary>Registers a published version; the store is the truth, so a row for the same name and version (a store rebuilt from scratch) is replaced.</summary>
     public async Task RegisterVersionAsync(StoredVersion version, CancellationToken cancellationToken = default)
     {
         var m = version.Manifest;
@@ -151,7 +152,9 @@ public sealed class JobRepository(NpgsqlDataSource dataSource)
         await connection.ExecuteAsync(new CommandDefinition("""
             insert into model_versions (name, version, kind, parent_model, parent_version, path, sha256, job_id, metrics, created_at)
             values (@Name, @Version, @Kind, @ParentModel, @ParentVersion, @Path, @Sha256, @JobId, @Metrics::jsonb, @CreatedAt)
-            on conflict (name, version) do nothing
+            on conflict (name, version) do update set kind = excluded.kind, parent_model = excluded.parent_model,
+                parent_version = excluded.parent_version, path = excluded.path, sha256 = excluded.sha256, job_id = excluded.job_id,
+                metrics = excluded.metrics, created_at = excluded.created_at
             """, new { m.Name, m.Version, m.Kind, m.ParentModel, m.ParentVersion, Path = version.RelativePath, m.Sha256, m.JobId, Metrics = JsonSerializer.Serialize(m.Metrics, Json), m.CreatedAt },
             cancellationToken: cancellationToken));
     }
