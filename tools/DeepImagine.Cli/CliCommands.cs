@@ -20,6 +20,7 @@ internal static class CliCommands
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(PairCommands.Build());
         root.Subcommands.Add(BenchCommand());
+        foreach (var command in TrainingCommands.Build()) root.Subcommands.Add(command);
         return root;
     }
 
