@@ -52,6 +52,9 @@ public sealed class Consuming_job_commands : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Jobs left queued here belong to no store: a learner sharing the test database must not pick them up.
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+            await connection.ExecuteAsync("update gpu_learner.jobs set status = 'cancelled', finished_at = now() where idempotency_key like 'test-%' and status in ('queued', 'running')");
         await _harness.Stop();
         await _provider.DisposeAsync();
         _store.Dispose();

@@ -108,7 +108,7 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
         var train = corpus.Select(d => new SftExample([new ChatMessage("assistant", d)])).ToList();
         var eval = validation.Select(d => new SftExample([new ChatMessage("assistant", d)])).ToList();
         using var trainer = new SftTrainer(model, tokenizer, Options(settings, packing: true));
-        if (resuming) trainer.Resume(checkpoint);
+        if (resuming) Resume(trainer, checkpoint, job);
 
         var metrics = await TrainLoopAsync(job, settings, trainer, train, sink, checkpoint, cancellationToken, (step, final) =>
         {
@@ -152,7 +152,7 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
         var train = trainExamples.Select(DirectionEvaluator.ToSftExample).ToList();
         var eval = evalSubset.Select(DirectionEvaluator.ToSftExample).ToList();
         using var trainer = new SftTrainer(model, tokenizer, Options(settings, packing: false));
-        if (resuming) trainer.Resume(checkpoint);
+        if (resuming) Resume(trainer, checkpoint, job);
 
         var metrics = await TrainLoopAsync(job, settings, trainer, train, sink, checkpoint, cancellationToken, (step, final) =>
         {
@@ -240,11 +240,15 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
     private static async Task SaveAsync(SftTrainer trainer, string checkpoint, JobRecord job, ITrainingSink sink, List<JobMetricPoint> pending, CancellationToken cancellationToken)
     {
         var next = checkpoint + ".next";
+        var old = checkpoint + ".old";
         if (Directory.Exists(next)) Directory.Delete(next, recursive: true);
         trainer.Save(next, new CheckpointMetadata { Step = trainer.Step, Note = $"job {job.JobId} working checkpoint" });
-        // Swap: the old checkpoint goes only once the new one is complete (RecoverCheckpoint finishes a swap a kill interrupted).
-        if (Directory.Exists(checkpoint)) Directory.Delete(checkpoint, recursive: true);
+        // Swap by renames only (each atomic): a recursive delete cut short by a kill would leave a checkpoint that looks
+        // complete but lacks files, so the old one is deleted only once the new one is in place.
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        if (Directory.Exists(checkpoint)) Directory.Move(checkpoint, old);
         Directory.Move(next, checkpoint);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         await sink.CheckpointedAsync((int)trainer.Step, pending.ToList(), cancellationToken);
         pending.Clear();
     }
@@ -267,6 +271,12 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
     /// <summary>The curves of a job in progress, drawn in its working directory (the published copy lives in the model's folder).</summary>
     public string WorkingCurvesPath(Guid jobId) => Path.Combine(store.JobDirectory(jobId), TrainingCurves.FileName);
 
+    private void Resume(SftTrainer trainer, string checkpoint, JobRecord job)
+    {
+        trainer.Resume(checkpoint);
+        logger.LogInformation("job {JobId} resumes at step {Step} from its checkpoint", job.JobId, trainer.Step);
+    }
+
     private static SftOptions Options(JobSettings settings, bool packing) => new()
     {
         MaxSteps = settings.Steps,
@@ -281,15 +291,21 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
 
     private static bool IsComplete(string checkpoint) => File.Exists(Path.Combine(checkpoint, SftTrainer.TrainerStateFile));
 
-    /// <summary>A kill between deleting the old checkpoint and renaming the new one leaves only the complete ".next".</summary>
+    /// <summary>
+    /// A kill between the two renames of a swap leaves no checkpoint but a complete ".next" (written last: the trainer
+    /// state), or, before that was complete, the previous one as ".old": the newest complete one becomes the checkpoint.
+    /// </summary>
     private static void RecoverCheckpoint(string workspace)
     {
         var checkpoint = Path.Combine(workspace, CheckpointDirectory);
-        var next = checkpoint + ".next";
-        if (!IsComplete(checkpoint) && IsComplete(next))
+        if (Directory.Exists(checkpoint)) return;
+        foreach (var candidate in new[] { checkpoint + ".next", checkpoint + ".old" })
         {
-            if (Directory.Exists(checkpoint)) Directory.Delete(checkpoint, recursive: true);
-            Directory.Move(next, checkpoint);
+            if (IsComplete(candidate))
+            {
+                Directory.Move(candidate, checkpoint);
+                return;
+            }
         }
     }
 
