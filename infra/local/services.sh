@@ -9,6 +9,7 @@ mkdir -p "$run"
 # name | project folder | assembly | health URL
 services=(
   "pair-miner|services/pair-miner/DeepImagine.PairMiner|DeepImagine.PairMiner|http://127.0.0.1:5101"
+  "trace-generator|services/trace-generator/DeepImagine.TraceGenerator|DeepImagine.TraceGenerator|http://127.0.0.1:5102"
   "gpu-learner|services/gpu-learner/DeepImagine.GpuLearner|DeepImagine.GpuLearner|http://127.0.0.1:5103"
   "gateway|services/gateway/DeepImagine.Gateway|DeepImagine.Gateway|http://127.0.0.1:5100"
 )

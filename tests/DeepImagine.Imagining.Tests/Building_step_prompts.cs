@@ -88,4 +88,14 @@ public class Building_step_prompts
 
         Assert.Contains("state.Arm.ValueText is empty (arm 'Udenafil 50 mg')", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_reported_interval_is_shown_as_the_spread_with_its_kind()
+    {
+        var state = Udenafil50 with { Arm = Udenafil50.Arm with { SpreadText = null, SpreadType = "95_CONFIDENCE_INTERVAL", LowerLimitText = "-1.42", UpperLimitText = "1.03", ValueText = "-0.19" } };
+
+        var user = StepFormat.BuildPrompt(state, new Perturbation(Factors.Dose, "a", "b")).User;
+
+        Assert.Contains("- Arm value: -0.19 (95 confidence interval -1.42 to 1.03, N=150)", user, StringComparison.Ordinal);
+    }
 }

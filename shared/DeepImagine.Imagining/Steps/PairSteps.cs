@@ -83,8 +83,9 @@ public static class PairSteps
             Interventions = side.Interventions,
             Dose = side.Dose?.Text,
             ValueText = side.ValueText,
-            SpreadText = side.Spread is { } s ? Number(s) : null,
-            SpreadType = side.Spread is null ? null : side.DispersionType,
+            // An interval, where reported, is the spread; a separate spread value next to it would repeat it.
+            SpreadText = side.Spread is { } s && side.LowerLimit is null && side.UpperLimit is null ? Number(s) : null,
+            SpreadType = side.DispersionType,
             LowerLimitText = side.LowerLimit is { } lo ? Number(lo) : null,
             UpperLimitText = side.UpperLimit is { } hi ? Number(hi) : null,
             N = side.N,

@@ -92,7 +92,8 @@ public static class StepFormat
         var value = new StringBuilder(arm.ValueText);
         var details = new List<string>();
         if (arm.SpreadText is not null) details.Add(arm.SpreadType is null ? $"spread {arm.SpreadText}" : $"{Lower(arm.SpreadType)} {arm.SpreadText}");
-        if (arm.LowerLimitText is not null || arm.UpperLimitText is not null) details.Add($"interval {arm.LowerLimitText ?? "?"} to {arm.UpperLimitText ?? "?"}");
+        if (arm.LowerLimitText is not null || arm.UpperLimitText is not null)
+            details.Add($"{(arm.SpreadText is null && arm.SpreadType is not null ? Lower(arm.SpreadType) : "interval")} {arm.LowerLimitText ?? "?"} to {arm.UpperLimitText ?? "?"}");
         if (arm.N is { } n) details.Add("N=" + n.ToString(CultureInfo.InvariantCulture));
         if (details.Count > 0) value.Append(" (").Append(string.Join(", ", details)).Append(')');
         Line(text, $"{role} value", value.ToString(), indent: "  ");

@@ -112,7 +112,16 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource)
         return rows.Select(r => new DatasetCount(r.Factor, r.Split, (int)r.Count)).ToList();
     }
 
-    private sealed record DatasetRow(Guid Id, string Name, int TemplateVersion, DateTime CreatedAt, DateTime UpdatedAt, long Trials);
+    // Dapper fills these by property name (constructor matching is stricter about column types than the rows need).
+    private sealed class DatasetRow
+    {
+        public Guid Id { get; init; }
+        public string Name { get; init; } = "";
+        public int TemplateVersion { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public long Trials { get; init; }
+    }
 
     public async Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken)
     {
@@ -144,8 +153,22 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource)
             new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(row.UpdatedAt, DateTimeKind.Utc)));
     }
 
-    private sealed record ExampleRow(Guid Id, Guid DatasetId, string Factor, string Split, string[] TrialIds, int TemplateVersion, string System,
-        string Prompt, string Completion, string ExpectedDirection, double? ExpectedLogRatio, bool? ExpectedSignificant, string TraceSource);
+    private sealed class ExampleRow
+    {
+        public Guid Id { get; init; }
+        public Guid DatasetId { get; init; }
+        public string Factor { get; init; } = "";
+        public string Split { get; init; } = "";
+        public string[] TrialIds { get; init; } = [];
+        public int TemplateVersion { get; init; }
+        public string System { get; init; } = "";
+        public string Prompt { get; init; } = "";
+        public string Completion { get; init; } = "";
+        public string ExpectedDirection { get; init; } = "";
+        public double? ExpectedLogRatio { get; init; }
+        public bool? ExpectedSignificant { get; init; }
+        public string TraceSource { get; init; } = "";
+    }
 
     /// <summary>A page of examples in stored order, after the example <paramref name="after"/> (exclusive) when given.</summary>
     public async Task<IReadOnlyList<StepExampleRecord>> ExamplesAsync(Guid datasetId, string? split, string? factor, Guid? after, int limit, CancellationToken cancellationToken)
