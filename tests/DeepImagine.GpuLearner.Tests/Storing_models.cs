@@ -83,6 +83,19 @@ public sealed class Storing_models : IDisposable
     }
 
     [Fact]
+    public void Registers_a_checkpoint_copied_from_another_store_as_a_new_base_version()
+    {
+        using var other = new TinyStore(new FakeDatasets());
+
+        var version = Store.RegisterCheckpoint("imported", other.BaseVersion!.Directory);
+
+        Assert.Equal(("imported", 1, ModelStore.BaseKind), (version.Manifest.Name, version.Manifest.Version, version.Manifest.Kind));
+        Assert.Null(version.Manifest.JobId);
+        Assert.True(ModelStore.Verify(version));
+        Assert.Equal(other.BaseVersion.Manifest.Files.Select(f => f.Sha256), version.Manifest.Files.Select(f => f.Sha256));
+    }
+
+    [Fact]
     public void Refuses_a_model_name_that_could_leave_the_store()
     {
         Assert.Throws<ArgumentException>(() => Store.NewStagingDirectory("../escape"));

@@ -86,7 +86,7 @@ public sealed record JobSettings
         (JobKinds.Sft, "steps") => "80",
         (JobKinds.Sft, "learning_rate") => "0.002",
         (JobKinds.Sft, "warmup_steps") => "8",
-        (JobKinds.Sft, "max_seq_len") => "384",
+        (JobKinds.Sft, "max_seq_len") => "512",
         (JobKinds.Sft, "checkpoint_every") => "20",
         (JobKinds.Sft, "eval_every") => "40",
         (JobKinds.Sft, "model_name") => "",

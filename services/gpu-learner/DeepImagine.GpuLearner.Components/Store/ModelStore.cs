@@ -149,7 +149,8 @@ public sealed partial class ModelStore
             || (File.Exists(Path.Combine(sourceDirectory, ChatTokenizer.VocabFile)) && File.Exists(Path.Combine(sourceDirectory, ChatTokenizer.MergesFile)));
         if (!hasTokenizer) throw new ArgumentException($"path: '{sourceDirectory}' has no tokenizer ({ChatTokenizer.TokenizerJsonFile}, or {ChatTokenizer.VocabFile} and {ChatTokenizer.MergesFile})");
         var staging = NewStagingDirectory(name);
-        foreach (var file in Directory.EnumerateFiles(sourceDirectory))
+        // A directory copied from another store brings its manifest: this store writes its own.
+        foreach (var file in Directory.EnumerateFiles(sourceDirectory).Where(f => Path.GetFileName(f) != ManifestFile))
         {
             File.Copy(file, Path.Combine(staging, Path.GetFileName(file)));
         }
