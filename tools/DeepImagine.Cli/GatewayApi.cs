@@ -51,6 +51,9 @@ internal sealed class GatewayApi : IDisposable
         return (await response.Content.ReadFromJsonAsync<JobView>(Json, cancellationToken))!;
     }
 
+    public async Task<IReadOnlyList<JobMetricPoint>> MetricsAsync(Guid id, CancellationToken cancellationToken) =>
+        await GetAsync<List<JobMetricPoint>>($"api/jobs/{id}/metrics", cancellationToken) ?? [];
+
     public async Task<IReadOnlyList<ModelVersionView>> ModelsAsync(CancellationToken cancellationToken) =>
         await GetAsync<List<ModelVersionView>>("api/models", cancellationToken) ?? [];
 
