@@ -86,7 +86,7 @@ public sealed class Consuming_job_commands : IAsyncLifetime
         Assert.Equal(JobStatus.Queued, stored!.Status);
         Assert.Equal(1, stored.BaseVersion);
         Assert.Equal(8, stored.TotalSteps);
-        Assert.Equal("8", stored.HyperParameters["lora_rank"]);
+        Assert.Equal("16", stored.HyperParameters["lora_rank"]);
         Assert.True(await _harness.Published.Any<TrainingJobProgress>(m => m.Context.Message.JobId == job.JobId && m.Context.Message.Status == JobStatus.Queued));
     }
 

@@ -77,6 +77,7 @@ public sealed class Training_operators : IDisposable
         Assert.InRange(outcome.Metrics["val_direction_acc"], 0, 1);
         Assert.InRange(outcome.Metrics["majority_acc"], 0.5, 1);
         Assert.True(double.IsFinite(outcome.Metrics["val_loss"]));
+        Assert.Equal(_datasets.Examples.Count(e => e.Factor == "dose" && e.Split == "train"), outcome.Metrics["train_examples_used"]);
         Assert.Equal(sink.Steps[^1].Loss, outcome.Metrics["train_loss"]);
         Assert.True(sink.Steps[^1].Loss < sink.Steps[0].Loss, $"loss should fall: {sink.Steps[0].Loss} → {sink.Steps[^1].Loss}");
 
@@ -120,6 +121,17 @@ public sealed class Training_operators : IDisposable
         Assert.Empty(again.Steps);
         Assert.Equal(published.Version.Manifest.Version, outcome.Version.Manifest.Version);
         Assert.Single(_store.Store.Versions("tiny-base-dose"));
+    }
+
+    [Fact]
+    public async Task Leaves_out_examples_whose_answer_would_be_cut_off_and_refuses_a_job_where_none_fit()
+    {
+        var tooShort = new Dictionary<string, string>(SmallSft) { ["max_seq_len"] = "16" };
+
+        var error = await Assert.ThrowsAsync<JobValidationException>(() =>
+            Executor().RunAsync(Sft(Guid.NewGuid(), tooShort), JobSettings.Parse(JobKinds.Sft, tooShort), new RecordingSink(), default));
+
+        Assert.Equal("hyperParameters.max_seq_len", error.Field);
     }
 
     [Fact]

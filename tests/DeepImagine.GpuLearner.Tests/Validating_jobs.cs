@@ -27,7 +27,7 @@ public sealed class Validating_jobs : IDisposable
         var settings = JobSettings.Parse("sft", new Dictionary<string, string> { ["steps"] = "12" });
 
         Assert.Equal(12, settings.Steps);
-        Assert.Equal(8, settings.LoraRank);
+        Assert.Equal(16, settings.LoraRank);
         Assert.Equal("12", settings.Normalized["steps"]);
         Assert.Contains("lora_rank", settings.Normalized.Keys);
         Assert.DoesNotContain("vocab_size", settings.Normalized.Keys);
@@ -113,7 +113,7 @@ public sealed class Validating_jobs : IDisposable
     public void Derives_the_same_key_for_the_same_inputs_and_another_for_other_settings()
     {
         var settings = JobSettings.Parse("sft", new Dictionary<string, string> { ["steps"] = "10" });
-        var same = JobSettings.Parse("sft", new Dictionary<string, string> { ["steps"] = "10.0", ["lora_rank"] = "8" });
+        var same = JobSettings.Parse("sft", new Dictionary<string, string> { ["steps"] = "10.0", ["lora_rank"] = "16" });
         var other = JobSettings.Parse("sft", new Dictionary<string, string> { ["steps"] = "11" });
 
         var key = JobValidator.DerivedKey("sft", "b", 1, FakeDatasets.DatasetId, "dose", settings);

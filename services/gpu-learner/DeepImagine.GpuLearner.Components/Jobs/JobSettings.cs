@@ -13,6 +13,7 @@ public static class JobKinds
 /// A job's hyper-parameters, parsed from the named values of <c>SubmitTrainingJob</c>: every name is known for the
 /// job's kind and every value is in range, or submission fails naming the parameter. Defaults are small enough for a
 /// CPU; <see cref="Normalized"/> lists every value (defaults included), which is what the job's identity hashes.
+/// <c>eval_max_new_tokens</c> 0 (the default) gives the evaluation room for the longest target answer it scores.
 /// </summary>
 public sealed record JobSettings
 {
@@ -60,17 +61,17 @@ public sealed record JobSettings
         new("eval_every", Both, "", 1, 1_000_000),
         new("seed", Both, "1", 0, int.MaxValue),
         new("model_name", Both, "", 0, 0, Text: true),
-        new("vocab_size", PretrainOnly, "2048", 512, 262_144),
+        new("vocab_size", PretrainOnly, "4096", 512, 262_144),
         new("hidden_size", PretrainOnly, "128", 16, 16384),
         new("intermediate_size", PretrainOnly, "384", 16, 65536),
         new("layers", PretrainOnly, "2", 1, 128),
         new("heads", PretrainOnly, "4", 1, 128),
         new("kv_heads", PretrainOnly, "2", 1, 128),
         new("head_dim", PretrainOnly, "32", 8, 512),
-        new("lora_rank", SftOnly, "8", 1, 512),
-        new("lora_alpha", SftOnly, "16", 0.01, 10_000, Integer: false),
+        new("lora_rank", SftOnly, "16", 1, 512),
+        new("lora_alpha", SftOnly, "32", 0.01, 10_000, Integer: false),
         new("eval_examples", SftOnly, "48", 1, 100_000),
-        new("eval_max_new_tokens", SftOnly, "160", 8, 4096),
+        new("eval_max_new_tokens", SftOnly, "0", 0, 4096),
     ];
 
     /// <summary>Kind-dependent defaults of the schedule (pretraining runs longer on shorter rows than SFT).</summary>
@@ -83,12 +84,12 @@ public sealed record JobSettings
         (JobKinds.Pretrain, "checkpoint_every") => "50",
         (JobKinds.Pretrain, "eval_every") => "100",
         (JobKinds.Pretrain, "model_name") => "deepimagine-base",
-        (JobKinds.Sft, "steps") => "80",
-        (JobKinds.Sft, "learning_rate") => "0.002",
-        (JobKinds.Sft, "warmup_steps") => "8",
-        (JobKinds.Sft, "max_seq_len") => "512",
-        (JobKinds.Sft, "checkpoint_every") => "20",
-        (JobKinds.Sft, "eval_every") => "40",
+        (JobKinds.Sft, "steps") => "200",
+        (JobKinds.Sft, "learning_rate") => "0.01",
+        (JobKinds.Sft, "warmup_steps") => "10",
+        (JobKinds.Sft, "max_seq_len") => "1024",
+        (JobKinds.Sft, "checkpoint_every") => "25",
+        (JobKinds.Sft, "eval_every") => "100",
         (JobKinds.Sft, "model_name") => "",
         _ => Specs.First(s => s.Name == name).Default,
     };
@@ -121,6 +122,12 @@ public sealed record JobSettings
             if (number < spec.Min || number > spec.Max)
                 throw new JobValidationException($"hyperParameters.{spec.Name}", $"{text} is outside {spec.Min.ToString(CultureInfo.InvariantCulture)}..{spec.Max.ToString(CultureInfo.InvariantCulture)}");
             values[spec.Name] = number.ToString("R", CultureInfo.InvariantCulture);
+        }
+        // A warm-up the caller did not choose never outlasts a short run: at most a tenth of it.
+        if (!given.ContainsKey("warmup_steps"))
+        {
+            var steps = int.Parse(values["steps"], CultureInfo.InvariantCulture);
+            values["warmup_steps"] = Math.Min(int.Parse(values["warmup_steps"], CultureInfo.InvariantCulture), steps / 10).ToString(CultureInfo.InvariantCulture);
         }
         int I(string name) => values.TryGetValue(name, out var t) ? int.Parse(t, CultureInfo.InvariantCulture) : 0;
         double D(string name) => values.TryGetValue(name, out var t) ? double.Parse(t, CultureInfo.InvariantCulture) : 0;

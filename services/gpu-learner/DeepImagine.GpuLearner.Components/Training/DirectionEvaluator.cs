@@ -16,7 +16,8 @@ public sealed record DirectionScore(
     string MajorityDirection,
     double ParseableRate,
     double? SignificanceAccuracy,
-    double? LogRatioMeanAbsoluteError);
+    double? LogRatioMeanAbsoluteError,
+    string SampleCompletion);
 
 public static class DirectionEvaluator
 {
@@ -82,6 +83,7 @@ public static class DirectionEvaluator
             majority.Key,
             (double)parseable / examples.Count,
             significanceKnown == 0 ? null : (double)significanceCorrect / significanceKnown,
-            ratioKnown == 0 ? null : ratioError / ratioKnown);
+            ratioKnown == 0 ? null : ratioError / ratioKnown,
+            completions[0]);
     }
 }

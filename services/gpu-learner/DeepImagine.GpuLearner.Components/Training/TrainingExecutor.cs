@@ -149,14 +149,22 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
             model.AddLora(new LoraSettings(settings.LoraRank, settings.LoraAlpha));
         }
 
-        var train = trainExamples.Select(DirectionEvaluator.ToSftExample).ToList();
+        // The trainer cuts rows at max_seq_len from the end, which is where the RESULT line is: an example that does not
+        // fit would teach the trace without its answer, so it is left out (and counted).
+        var train = trainExamples.Select(DirectionEvaluator.ToSftExample)
+            .Where(e => tokenizer.EncodeChat(e.Messages).Ids.Count <= settings.MaxSequenceLength).ToList();
+        if (train.Count == 0)
+            throw new JobValidationException("hyperParameters.max_seq_len", $"every train example is longer than {settings.MaxSequenceLength} tokens; raise max_seq_len");
+        logger.LogInformation("job {JobId}: {Kept} of {Total} train examples fit in {MaxSequenceLength} tokens", job.JobId, train.Count, trainExamples.Count, settings.MaxSequenceLength);
         var eval = evalSubset.Select(DirectionEvaluator.ToSftExample).ToList();
+        // Room to write the longest target answer of the evaluated examples, unless a budget was set.
+        var maxNewTokens = settings.EvalMaxNewTokens > 0 ? settings.EvalMaxNewTokens : evalSubset.Max(e => tokenizer.Encode(e.Completion).Count) + 16;
         using var trainer = new SftTrainer(model, tokenizer, Options(settings, packing: false));
         if (resuming) Resume(trainer, checkpoint, job);
 
         var metrics = await TrainLoopAsync(job, settings, trainer, train, sink, checkpoint, cancellationToken, (step, final) =>
         {
-            var score = DirectionEvaluator.Evaluate(model, tokenizer, evalSubset, settings.EvalMaxNewTokens);
+            var score = DirectionEvaluator.Evaluate(model, tokenizer, evalSubset, maxNewTokens);
             var values = new Dictionary<string, double>
             {
                 ["val_loss"] = trainer.Evaluate(eval),
@@ -164,11 +172,13 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
                 ["majority_acc"] = score.MajorityAccuracy,
                 ["val_parseable_rate"] = score.ParseableRate,
                 ["val_examples"] = score.Examples,
+                ["train_examples_used"] = train.Count,
             };
             if (score.SignificanceAccuracy is { } s) values["val_significance_acc"] = s;
             if (score.LogRatioMeanAbsoluteError is { } e) values["val_log_ratio_mae"] = e;
-            logger.LogInformation("job {JobId} step {Step}: val_direction_acc={Accuracy:F3} majority_acc={Majority:F3} ({MajorityDirection}) parseable={Parseable:F2}",
-                job.JobId, step, score.DirectionAccuracy, score.MajorityAccuracy, score.MajorityDirection, score.ParseableRate);
+            logger.LogInformation("job {JobId} step {Step}: val_direction_acc={Accuracy:F3} majority_acc={Majority:F3} ({MajorityDirection}) parseable={Parseable:F2}; first answer: {Sample}",
+                job.JobId, step, score.DirectionAccuracy, score.MajorityAccuracy, score.MajorityDirection, score.ParseableRate,
+                score.SampleCompletion.Length > 400 ? score.SampleCompletion[..400] + "…" : score.SampleCompletion);
             return values;
         });
 
