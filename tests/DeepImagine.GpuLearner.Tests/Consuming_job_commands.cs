@@ -150,6 +150,22 @@ public sealed class Consuming_job_commands : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_leased_by_one_learner_is_not_taken_by_another_until_released()
+    {
+        var jobId = Guid.NewGuid();
+
+        var first = await Jobs.TryLeaseAsync(jobId);
+        var second = await Jobs.TryLeaseAsync(jobId);
+        Assert.NotNull(first);
+        Assert.Null(second);
+
+        await first.DisposeAsync();
+        var third = await Jobs.TryLeaseAsync(jobId);
+        Assert.NotNull(third);
+        await third.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Cancelling_a_running_job_stops_it_and_keeps_its_last_checkpoint()
     {
         var job = Job(Key(), new Dictionary<string, string> { ["steps"] = "2000", ["batch_size"] = "2", ["checkpoint_every"] = "2", ["eval_every"] = "1000", ["max_seq_len"] = "96" });

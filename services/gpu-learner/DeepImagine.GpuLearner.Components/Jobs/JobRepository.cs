@@ -60,9 +60,40 @@ public sealed class JobRepository(NpgsqlDataSource dataSource)
     public Task<JobRecord?> FindByKeyAsync(string idempotencyKey, CancellationToken cancellationToken = default) =>
         SingleAsync($"select {JobColumns} from jobs where idempotency_key = @idempotencyKey", new { idempotencyKey }, cancellationToken);
 
-    /// <summary>The job to run next: one left running (interrupted: resume it) before the oldest queued one.</summary>
-    public Task<JobRecord?> NextRunnableAsync(CancellationToken cancellationToken = default) =>
-        SingleAsync($"select {JobColumns} from jobs where status in ('queued', 'running') order by status = 'running' desc, submitted_at limit 1", null, cancellationToken);
+    /// <summary>The jobs to run next, in order: those left running (interrupted: resume them) before the oldest queued ones.</summary>
+    public async Task<IReadOnlyList<JobRecord>> RunnableAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<JobRow>(new CommandDefinition(
+            $"select {JobColumns} from jobs where status in ('queued', 'running') order by status = 'running' desc, submitted_at limit @limit",
+            new { limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    /// <summary>
+    /// Claims a job for this process: a PostgreSQL session lock held until the lease is disposed, or until the process
+    /// dies (its connection closes), so a killed learner's job is free for the next one while a live one keeps it.
+    /// Null when another learner holds it.
+    /// </summary>
+    public async Task<IAsyncDisposable?> TryLeaseAsync(Guid jobId, CancellationToken cancellationToken = default)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var key = BitConverter.ToInt64(jobId.ToByteArray(), 0);
+        if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition("select pg_try_advisory_lock(@key)", new { key }, cancellationToken: cancellationToken)))
+            return new JobLease(connection, key);
+        await connection.DisposeAsync();
+        return null;
+    }
+
+    private sealed class JobLease(NpgsqlConnection connection, long key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            // The connection goes back to the pool: the session lock must not go with it.
+            await connection.ExecuteAsync("select pg_advisory_unlock(@key)", new { key });
+            await connection.DisposeAsync();
+        }
+    }
 
     public async Task<IReadOnlyList<JobRecord>> ListAsync(int limit, CancellationToken cancellationToken = default)
     {

@@ -21,23 +21,27 @@ public sealed class JobRunner(JobRepository jobs, TrainingExecutor executor, IBu
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
-            JobRecord? job;
+            var ran = false;
             try
             {
-                job = await jobs.NextRunnableAsync(stoppingToken);
+                foreach (var job in await jobs.RunnableAsync(16, stoppingToken))
+                {
+                    // Another learner on the same registry may hold it; this one takes the next.
+                    await using var lease = await jobs.TryLeaseAsync(job.JobId, stoppingToken);
+                    if (lease is null) continue;
+                    // Read again under the lease: the holder before may have finished it meanwhile.
+                    var current = await jobs.GetAsync(job.JobId, stoppingToken);
+                    if (current is null || JobStatus.IsFinished(current.Status)) continue;
+                    await RunAsync(current, stoppingToken);
+                    ran = true;
+                    break;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "could not read the job registry; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(options.PollSeconds), stoppingToken);
-                continue;
+                logger.LogWarning(ex, "could not take or run a job; retrying");
             }
-            if (job is null)
-            {
-                await signal.WaitAsync(TimeSpan.FromSeconds(options.PollSeconds), stoppingToken);
-                continue;
-            }
-            await RunAsync(job, stoppingToken);
+            if (!ran) await signal.WaitAsync(TimeSpan.FromSeconds(options.PollSeconds), stoppingToken);
         }
     }
 
