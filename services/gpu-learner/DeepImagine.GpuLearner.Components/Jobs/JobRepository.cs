@@ -152,6 +152,8 @@ public sealed class JobRepository(NpgsqlDataSource dataSource)
     {
         if (points.Count == 0) return;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // All of a checkpoint's steps or none: Dapper runs one statement per row.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             insert into job_metrics (job_id, step, loss, learning_rate, tokens_per_second, val_loss, val_direction_acc, majority_acc)
             values (@JobId, @Step, @Loss, @LearningRate, @TokensPerSecond, @ValLoss, @ValDirectionAccuracy, @MajorityAccuracy)
@@ -161,7 +163,8 @@ public sealed class JobRepository(NpgsqlDataSource dataSource)
                 val_direction_acc = coalesce(excluded.val_direction_acc, job_metrics.val_direction_acc),
                 majority_acc = coalesce(excluded.majority_acc, job_metrics.majority_acc)
             """, points.Select(p => new { JobId = jobId, p.Step, p.Loss, p.LearningRate, p.TokensPerSecond, p.ValLoss, p.ValDirectionAccuracy, p.MajorityAccuracy }),
-            cancellationToken: cancellationToken));
+            transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<JobMetricPoint>> MetricsAsync(Guid jobId, CancellationToken cancellationToken = default)

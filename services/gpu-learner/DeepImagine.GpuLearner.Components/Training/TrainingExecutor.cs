@@ -15,7 +15,7 @@ public interface ITrainingSink
     /// <summary>After each optimizer step (called often: implementations throttle what they publish).</summary>
     void Step(JobMetricPoint point, int totalSteps, double? etaSeconds);
 
-    /// <summary>After each checkpoint: the metrics of the steps it covers, durable from now on.</summary>
+    /// <summary>As each checkpoint is written, before it replaces the previous one: the metrics of the steps it covers.</summary>
     Task CheckpointedAsync(int step, IReadOnlyList<JobMetricPoint> points, CancellationToken cancellationToken);
 
     /// <summary>Every metric recorded so far for the job (earlier runs included), for the curves.</summary>
@@ -255,12 +255,14 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
         trainer.Save(next, new CheckpointMetadata { Step = trainer.Step, Note = $"job {job.JobId} working checkpoint" });
         // Swap by renames only (each atomic): a recursive delete cut short by a kill would leave a checkpoint that looks
         // complete but lacks files, so the old one is deleted only once the new one is in place.
+        // Metrics first: a kill after them but before the swap only repeats steps whose rows a resumed job replaces,
+        // while the other order could leave a checkpoint past steps that have no rows at all.
+        await sink.CheckpointedAsync((int)trainer.Step, pending.ToList(), cancellationToken);
+        pending.Clear();
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         if (Directory.Exists(checkpoint)) Directory.Move(checkpoint, old);
         Directory.Move(next, checkpoint);
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-        await sink.CheckpointedAsync((int)trainer.Step, pending.ToList(), cancellationToken);
-        pending.Clear();
     }
 
     private async Task<TrainingOutcome> PublishAsync(JobRecord job, string modelName, string staging, string kind, string? parent, int? parentVersion,
