@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence clean
+.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train clean
 
 all: build
 
@@ -98,3 +98,14 @@ evaluate-evidence:
 clean:
 	$(DOTNET) clean DeepImagine.sln -nologo -v quiet
 	rm -rf .run
+
+## Pretrain the base model, then one SFT operator (LoRA) per factor, on the dataset trace-generator built from the
+## bundled data; CPU defaults finish within 20 minutes on 2 cores. Jobs are keyed by inputs + configuration, so a
+## second `make train` with nothing changed reuses the models.
+train: run
+	./deepimagine train --kind pretrain --wait
+	./deepimagine train --kind sft --wait
+
+## SFT tokens/s through gpu-learner against the same job in process (needs `make train`'s base model); into docs/benchmarks.md.
+bench-train: run
+	./deepimagine bench train --report docs/benchmarks.md
