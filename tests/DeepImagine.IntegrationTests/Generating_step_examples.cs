@@ -52,7 +52,8 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
         _traceGenerator = new WebApplicationFactory<tracegenerator::Program>().WithWebHostBuilder(host => host
             .UseSetting($"ConnectionStrings:{ServiceSchema.ConnectionStringName}", LiveServices.ConnectionString)
             .UseSetting("RabbitMq:VirtualHost", LiveServices.VirtualHost)
-            .UseSetting("Services:PairMiner", services.PairMinerClient.BaseAddress!.ToString()));
+            .UseSetting("Services:PairMiner", services.PairMinerClient.BaseAddress!.ToString())
+            .UseSetting("Urls", "http://127.0.0.1:0"));
         _traceGenerator.UseKestrel(0);
         _traceGenerator.StartServer();
         _client = _traceGenerator.CreateClient();

@@ -29,7 +29,8 @@ public class Guarding_the_http_edge(LiveServices services) : IAsyncLifetime
             .UseSetting("RateLimiting:ReplenishmentSeconds", "30")
             .UseSetting("ApiKeys:0", "key-a")
             .UseSetting("ApiKeys:1", "key-b")
-            .UseSetting("ReverseProxy:Clusters:pair-miner:Destinations:primary:Address", services.PairMinerClient.BaseAddress!.ToString()));
+            .UseSetting("ReverseProxy:Clusters:pair-miner:Destinations:primary:Address", services.PairMinerClient.BaseAddress!.ToString())
+            .UseSetting("Urls", "http://127.0.0.1:0"));
         _strictGateway.UseKestrel(0);
         _strictGateway.StartServer();
         _strict = _strictGateway.CreateClient();

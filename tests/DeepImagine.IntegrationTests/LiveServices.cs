@@ -55,7 +55,9 @@ public sealed class LiveServices : IAsyncLifetime
 
         _pairMiner = new WebApplicationFactory<pairminer::Program>().WithWebHostBuilder(host => host
             .UseSetting($"ConnectionStrings:{ServiceSchema.ConnectionStringName}", ConnectionString)
-            .UseSetting("RabbitMq:VirtualHost", VirtualHost));
+            .UseSetting("RabbitMq:VirtualHost", VirtualHost)
+            // Any free port: appsettings' Urls (5101) may be held by the services `make run` left running.
+            .UseSetting("Urls", "http://127.0.0.1:0"));
         _pairMiner.UseKestrel(0);
         _pairMiner.StartServer();
         PairMinerClient = _pairMiner.CreateClient();
