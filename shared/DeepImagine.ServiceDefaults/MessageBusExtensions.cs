@@ -65,4 +65,15 @@ public static class MessageBusExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// The one retry policy for transient faults (database, broker, a peer's API): 0.1 s, 0.5 s, 2 s, 5 s, then the
+    /// message moves to the queue's <c>_error</c> queue. <paramref name="configure"/> names what is never retried.
+    /// </summary>
+    public static void UseTransientRetry(this IReceiveEndpointConfigurator endpoint, Action<IRetryConfigurator>? configure = null) =>
+        endpoint.UseMessageRetry(retry =>
+        {
+            configure?.Invoke(retry);
+            retry.Intervals(100, 500, 2000, 5000);
+        });
 }

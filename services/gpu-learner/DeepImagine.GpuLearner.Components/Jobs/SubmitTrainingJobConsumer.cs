@@ -1,3 +1,4 @@
+using DeepImagine.ServiceDefaults;
 using DeepImagine.Contracts.V1;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -70,10 +71,6 @@ public sealed class SubmitTrainingJobConsumerDefinition : ConsumerDefinition<Sub
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<SubmitTrainingJobConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Ignore<JobValidationException>();
-            retry.Intervals(100, 500, 2000, 5000);
-        });
+        endpointConfigurator.UseTransientRetry(retry => retry.Ignore<JobValidationException>());
     }
 }

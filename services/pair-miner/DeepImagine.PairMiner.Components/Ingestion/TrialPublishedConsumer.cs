@@ -1,3 +1,4 @@
+using DeepImagine.ServiceDefaults;
 using DeepImagine.Contracts.V1;
 using DeepImagine.PairMiner.Components.Data;
 using DeepImagine.PairMiner.Components.Edge;
@@ -55,10 +56,6 @@ public sealed class TrialPublishedConsumerDefinition : ConsumerDefinition<TrialP
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<TrialPublishedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Ignore<TrialValidationException>();
-            retry.Intervals(100, 500, 2000, 5000);
-        });
+        endpointConfigurator.UseTransientRetry(retry => retry.Ignore<TrialValidationException>());
     }
 }

@@ -1,3 +1,4 @@
+using DeepImagine.ServiceDefaults;
 using DeepImagine.Contracts.V1;
 using DeepImagine.PairMiner.Components.Data;
 using MassTransit;
@@ -36,6 +37,6 @@ public sealed class TrialStoredConsumerDefinition : ConsumerDefinition<TrialStor
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<TrialStoredConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 2000, 5000));
+        endpointConfigurator.UseTransientRetry();
     }
 }
