@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence clean
+.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence clean
 
 all: build
 
@@ -84,3 +84,18 @@ evaluate-evidence:
 clean:
 	$(DOTNET) clean DeepImagine.sln -nologo -v quiet
 	rm -rf .run
+
+## Containers (README "Operations"): every image offline (Debian base from the apt source, .NET runtime from NuGet).
+images:
+	infra/compose/images.sh
+
+## The stack in containers with this machine's override (host networking; gateway on 127.0.0.1:5200).
+compose-up: images
+	infra/compose/compose.sh up
+
+compose-down:
+	infra/compose/compose.sh down
+
+## Smoke test through the real containers: import, independent deploy, 2 pair-miner replicas, tear down (not in `make test`).
+compose-test:
+	infra/compose/compose-test.sh

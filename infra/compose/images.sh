@@ -8,6 +8,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
+mkdir -p .run
 ensure_docker
 base="${DEEPIMAGINE_BASE:-deepimagine/debian:bookworm}"
 [ "$base" = "deepimagine/debian:bookworm" ] && infra/compose/base-image.sh "$base"
@@ -19,7 +20,8 @@ want() { [ ${#wanted[@]} -eq 0 ] || printf '%s\n' "${wanted[@]}" | grep -qx "$1"
 build() { # name dockerfile
   # Host networking for the build too: apt-get inside reaches the apt source as the host does (no container bridge).
   docker build -q --network host --build-arg BASE="$base" --build-arg GIT_COMMIT="$commit" \
-    -f "$2" -t "deepimagine/$1:$tag" . >/dev/null
+    -f "$2" -t "deepimagine/$1:$tag" . >/dev/null 2>"$root/.run/docker-build.log" \
+    || { cat "$root/.run/docker-build.log" >&2; echo "images: building deepimagine/$1 failed" >&2; exit 1; }
   echo "images: deepimagine/$1:$tag ($(docker image inspect -f '{{.Size}}' "deepimagine/$1:$tag" | awk '{printf "%.0f MB", $1/1e6}'), commit $commit)"
 }
 
