@@ -17,10 +17,14 @@ default_permissions.configure = .*
 default_permissions.read = .*
 default_permissions.write = .*
 loopback_users = none
+log.console = true
+log.console.level = info
+log.file = false
 CONF
 if [ "$ip" = "127.0.0.1" ]; then
   # Keep Erlang distribution and epmd on loopback too.
   export ERL_EPMD_ADDRESS=127.0.0.1
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 fi
-exec rabbitmq-server
+# Debian's /usr/sbin wrapper sends output to files; the real script logs to stdout (compose logs).
+exec /usr/lib/rabbitmq/bin/rabbitmq-server
