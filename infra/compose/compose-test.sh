@@ -61,13 +61,15 @@ import_dir() { # dir
   local config="$work/$(basename "$1").curl" codes="$work/$(basename "$1").codes"
   : >"$config"
   for f in "$1"/*.json; do
-    printf 'url = "%s/api/trials"\nheader = "Content-Type: application/json"\nheader = "X-Api-Key: %s"\ndata-binary = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n' \
+    # "next" only between transfers: a trailing one is an empty transfer that makes curl abort the others.
+    [ -s "$config" ] && echo next >>"$config"
+    printf 'url = "%s/api/trials"\nheader = "Content-Type: application/json"\nheader = "X-Api-Key: %s"\ndata-binary = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
       "$gateway" "$api_key" "$f" >>"$config"
   done
-  curl -sS --parallel --parallel-max 8 -K "$config" >"$codes" 2>/dev/null || true
+  curl -sS --no-progress-meter --parallel --parallel-max 8 -K "$config" >"$codes" 2>"$work/curl.err" || true
   local other
   other="$(grep -v -x -e 202 -e 400 "$codes" | sort | uniq -c | tr -s ' ' | tr '\n' ',' || true)"
-  [ -z "$other" ] || { echo "compose-test: FAILED: importing $1 got answers other than 202/400 (count code): $other" >&2; exit 1; }
+  [ -z "$other" ] || { echo "compose-test: FAILED: importing $1 got answers other than 202/400 (count code): $other $(sort -u "$work/curl.err" | head -3)" >&2; exit 1; }
   grep -c -x 202 "$codes" || true
 }
 
@@ -85,7 +87,7 @@ wait_stored() { # target
 
 log "starting RabbitMQ, PostgreSQL and the services from empty volumes"
 compose --profile scale down -v --remove-orphans >/dev/null 2>&1 || true
-compose up -d
+compose up -d 2>&1 | grep -v '^Creating' || true
 health=$(wait_healthy 600); read -r containers healthy <<<"$health"
 log "$healthy of $containers containers healthy"
 
