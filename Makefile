@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence clean
+.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train clean
 
 all: build
 
@@ -33,13 +33,18 @@ services-down:
 services-status:
 	infra/local/services.sh status
 
-## The main job: infrastructure, services, every bundled real trial imported through the bus, counts printed.
+## The main job: infrastructure, services, every bundled real trial imported through the bus (stored, mined, turned into
+## step examples), counts printed, the pair invariants checked, then the CT Open and dose-response scoreboards.
+## The services keep running, the gateway answering, until `make stop`.
 run: infra-up build services-up
 	./deepimagine import --wait data
 	./deepimagine stats
 	@echo "pairs (kind factor count):"
 	./deepimagine pairs stats
-	@echo "gateway: http://127.0.0.1:5100 (GET /api/trials/{id}, POST /api/trials, /openapi/trials.json); stop with 'make stop'"
+	./deepimagine pairs audit data | tail -n 1
+	$(MAKE) --no-print-directory evaluate
+	@echo "gateway: http://127.0.0.1:5100 (GET /api/trials/{id}, /api/pairs, /api/datasets; POST /api/trials with header X-Api-Key); stop with 'make stop'"
+	@echo "local API key: $$(sed -n 's/.*LocalDevelopmentKey = "\(.*\)";/\1/p' shared/DeepImagine.ServiceDefaults/ApiKeys.cs)"
 
 stop: services-down infra-down
 
@@ -53,6 +58,14 @@ test: infra-up
 	failed=$$(cat .run/test-results/*.trx 2>/dev/null | grep -o '<Counters [^>]*' | grep -o ' failed="[0-9]*"' | tr -dc '0-9\n' | awk '{s+=$$1} END {print s+0}'); \
 	echo "tests: $${passed:-0} passed, $${failed:-0} failed"; \
 	exit $$status
+
+## Ingestion under faults (broker and database restarts, kill -9, duplicate publishing) and hostile input, on a private
+## RabbitMQ (:5674) and PostgreSQL (:5434) started by infra/faults/faults-infra.sh; the shared ones are never touched.
+test-faults:
+	$(DOTNET) build services/pair-miner/DeepImagine.PairMiner/DeepImagine.PairMiner.csproj -c $(CONFIG) -nologo -v quiet -clp:NoSummary
+	$(DOTNET) build tests/DeepImagine.FaultTests/DeepImagine.FaultTests.csproj -c $(CONFIG) -nologo -v quiet -clp:NoSummary
+	status=0; $(DOTNET) tests/DeepImagine.FaultTests/bin/$(CONFIG)/net10.0/DeepImagine.FaultTests.dll || status=$$?; \
+	infra/faults/faults-infra.sh down; exit $$status
 
 ## End-to-end ingestion throughput (1k and 10k records) into docs/benchmarks.md.
 bench-ingest: infra-up build services-up
@@ -71,6 +84,7 @@ bench-model:
 ## Mine the bundled records in-process and check every pair invariant (no infrastructure needed).
 pairs-audit:
 	./deepimagine pairs audit data
+
 ## Scoreboards: CT Open Winter 2025 (grouped 5-fold CV by NCT id; known-answer questions built from data/ as knowledge)
 ## and clinDR dose-response (a seeded 25% of the bundled protocols held out). Reports in .run/evaluation/.
 evaluate:
@@ -84,6 +98,17 @@ evaluate-evidence:
 clean:
 	$(DOTNET) clean DeepImagine.sln -nologo -v quiet
 	rm -rf .run
+
+## Pretrain the base model, then one SFT operator (LoRA) per factor, on the dataset trace-generator built from the
+## bundled data; CPU defaults finish within 20 minutes on 2 cores. Jobs are keyed by inputs + configuration, so a
+## second `make train` with nothing changed reuses the models.
+train: run
+	./deepimagine train --kind pretrain --wait
+	./deepimagine train --kind sft --wait
+
+## SFT tokens/s through gpu-learner against the same job in process (needs `make train`'s base model); into docs/benchmarks.md.
+bench-train: run
+	./deepimagine bench train --report docs/benchmarks.md
 
 ## Containers (README "Operations"): every image offline (Debian base from the apt source, .NET runtime from NuGet).
 images:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make compose-test`: the smoke test through the real containers, on this machine's override (host networking,
-# loopback, ports 5200-5203/5435/5675). Builds every image, starts the stack from empty volumes, imports the bundled
+# loopback, ports 5200-5204/5435/5675). Builds every image, starts the stack from empty volumes, imports the bundled
 # v2 trials through the gateway, waits for storage and pairs, then
 #   independent deploy: rebuilds trace-generator's image and recreates only it (up -d --no-deps) while a second import
 #     runs; the gateway and pair-miner must answer throughout, and every accepted trial must be stored;
@@ -60,10 +60,11 @@ split_studies() { # source dir [digit]
 import_dir() { # dir
   local config="$work/$(basename "$1").curl" codes="$work/$(basename "$1").codes"
   : >"$config"
+  # retry: curl waits out a 429 from the gateway's rate limiter (Retry-After) and sends again.
   for f in "$1"/*.json; do
     # "next" only between transfers: a trailing one is an empty transfer that makes curl abort the others.
     [ -s "$config" ] && echo next >>"$config"
-    printf 'url = "%s/api/trials"\nheader = "Content-Type: application/json"\nheader = "X-Api-Key: %s"\ndata-binary = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
+    printf 'url = "%s/api/trials"\nheader = "Content-Type: application/json"\nheader = "X-Api-Key: %s"\ndata-binary = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nretry = 10\n' \
       "$gateway" "$api_key" "$f" >>"$config"
   done
   curl -sS --no-progress-meter --parallel --parallel-max 8 -K "$config" >"$codes" 2>"$work/curl.err" || true

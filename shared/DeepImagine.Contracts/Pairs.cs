@@ -52,7 +52,13 @@ public sealed record PairRecord(
     public const int CurrentSchemaVersion = 1;
 }
 
-/// <summary>One observed result: a trial version's arm (results group) on one outcome measure cell.</summary>
+/// <summary>
+/// One observed result: a trial version's arm (results group) on one outcome measure cell. The last three fields were
+/// added within schema version 1 (an addition is not a new version): always written, read as null from older lines.
+/// <paramref name="TrialRowId"/> is pair-miner's id of the stored trial version (the pair's identity is built on it),
+/// <paramref name="ReceivesPlacebo"/> whether the arm lists a placebo, <paramref name="DosedIntervention"/> the
+/// intervention (name key) <paramref name="Dose"/> is a dose of.
+/// </summary>
 public sealed record PairSideRecord(
     string TrialId,
     string Source,
@@ -77,14 +83,23 @@ public sealed record PairSideRecord(
     double? Spread,
     double? LowerLimit,
     double? UpperLimit,
-    int? N);
+    int? N,
+    long? TrialRowId = null,
+    bool? ReceivesPlacebo = null,
+    string? DosedIntervention = null);
 
-/// <summary>A dose as reported: amount and unit only where stated; <paramref name="Text"/> is the words it was read from.</summary>
-public sealed record DoseRecord(double? Amount, string? Unit, string? Frequency, string? Route, string Text);
+/// <summary>
+/// A dose as reported: amount and unit only where stated; <paramref name="Text"/> is the words it was read from and
+/// <paramref name="Provenance"/> where those words stand (group_title, arm_label, dose_table, …; added within version 1).
+/// </summary>
+public sealed record DoseRecord(double? Amount, string? Unit, string? Frequency, string? Route, string Text, string? Provenance = null);
 
-/// <summary>The reported statistical analysis comparing exactly the two sides' groups.</summary>
+/// <summary>
+/// The reported statistical analysis comparing exactly the two sides' groups: <paramref name="GroupIds"/> the groups it
+/// names, <paramref name="CellsPerGroup"/> the measure's cells per group (both added within version 1).
+/// </summary>
 public sealed record PairComparisonRecord(string? PValueText, double? PValue, string? PValueComparator, string? Method,
-    string? ParamType, double? Estimate, double? CiLower, double? CiUpper);
+    string? ParamType, double? Estimate, double? CiLower, double? CiUpper, IReadOnlyList<string>? GroupIds = null, int? CellsPerGroup = null);
 
 /// <summary>
 /// How B's result relates to A's: <paramref name="Direction"/> is higher, lower, same or incomparable;

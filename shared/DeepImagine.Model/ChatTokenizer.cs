@@ -19,6 +19,10 @@ public sealed class ChatTokenizer
     public const string EndOfText = "<|endoftext|>";
     public const string ImStart = "<|im_start|>";
     public const string ImEnd = "<|im_end|>";
+    public const string ThinkStart = "<think>";
+    public const string ThinkEnd = "</think>";
+    /// <summary>What Qwen3's template writes before an answer when thinking is off.</summary>
+    public const string EmptyThinking = ThinkStart + "\n\n" + ThinkEnd + "\n\n";
     public const string VocabFile = "vocab.json";
     public const string MergesFile = "merges.txt";
     public const string SpecialTokensFile = "special_tokens.json";
@@ -36,6 +40,8 @@ public sealed class ChatTokenizer
     public int EndOfTextId => SpecialTokens[EndOfText];
     public int ImEndId => SpecialTokens[ImEnd];
     public int ImStartId => SpecialTokens[ImStart];
+    /// <summary>Whether the vocabulary has Qwen3's &lt;think&gt; markers; chats then follow Qwen3's template with thinking off.</summary>
+    public bool HasThinkingMarkers => SpecialTokens.ContainsKey(ThinkStart) && SpecialTokens.ContainsKey(ThinkEnd);
     /// <summary>Padding uses end-of-text, as Qwen does.</summary>
     public int PadId => EndOfTextId;
 
@@ -110,34 +116,59 @@ public sealed class ChatTokenizer
     public string Decode(IEnumerable<int> ids) => _bpe.Decode(ids) ?? "";
 
     /// <summary>ChatML: each message as <c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c>, then optionally the assistant's opening.</summary>
-    public static string ChatText(IEnumerable<ChatMessage> messages, bool addGenerationPrompt)
+    public static string ChatText(IEnumerable<ChatMessage> messages, bool addGenerationPrompt) =>
+        Format(messages.ToList(), addGenerationPrompt, thinkingMarkers: false, learned: null);
+
+    /// <summary>
+    /// The chat as this tokenizer's model expects it: ChatML, and with Qwen3's thinking markers (when the vocabulary has
+    /// them) the empty thinking block Qwen3's template writes with thinking off, before the final answer and after the
+    /// generation prompt.
+    /// </summary>
+    public string FormatChat(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
+        Format(messages, addGenerationPrompt, HasThinkingMarkers, learned: null);
+
+    private static string Format(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, bool thinkingMarkers, List<Range>? learned)
     {
         var text = new StringBuilder();
-        foreach (var m in messages) text.Append(ImStart).Append(m.Role).Append('\n').Append(m.Content).Append(ImEnd).Append('\n');
-        if (addGenerationPrompt) text.Append(ImStart).Append("assistant\n");
+        var lastUser = -1;
+        for (var i = 0; i < messages.Count; i++) if (messages[i].Role == "user") lastUser = i;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            text.Append(ImStart).Append(m.Role.Normalize(NormalizationForm.FormC)).Append('\n');
+            // Qwen3's template gives the answers after the last question an (empty) thinking block.
+            if (thinkingMarkers && m.Role == "assistant" && i > lastUser) text.Append(EmptyThinking);
+            var start = text.Length;
+            text.Append(m.Content.Normalize(NormalizationForm.FormC)).Append(ImEnd);
+            if (m.Role == "assistant") learned?.Add(start..text.Length);
+            text.Append('\n');
+        }
+        if (addGenerationPrompt)
+        {
+            text.Append(ImStart).Append("assistant\n");
+            if (thinkingMarkers) text.Append(EmptyThinking);
+        }
         return text.ToString();
     }
 
     /// <summary>
-    /// Token ids of a conversation and, for each, whether it belongs to an assistant's answer (its content and closing
-    /// <c>&lt;|im_end|&gt;</c>): the tokens supervised fine-tuning learns.
+    /// Token ids of a conversation (the same ids as encoding <see cref="FormatChat"/>'s text whole) and, for each, whether
+    /// it belongs to an assistant's answer (its content and closing <c>&lt;|im_end|&gt;</c>, by where the token starts):
+    /// the tokens supervised fine-tuning learns.
     /// </summary>
     public (List<int> Ids, List<bool> IsAssistant) EncodeChat(IReadOnlyList<ChatMessage> messages)
     {
-        var ids = new List<int>();
-        var assistant = new List<bool>();
-        foreach (var m in messages)
+        var learned = new List<Range>();
+        // Text already in NFC, so the normalizer changes nothing and token offsets index this very string.
+        var text = Format(messages, addGenerationPrompt: false, HasThinkingMarkers, learned);
+        var tokens = _bpe.EncodeToTokens(text, out _);
+        var ids = new List<int>(tokens.Count);
+        var assistant = new List<bool>(tokens.Count);
+        foreach (var token in tokens)
         {
-            var head = Encode($"{ImStart}{m.Role}\n");
-            ids.AddRange(head);
-            assistant.AddRange(Enumerable.Repeat(false, head.Count));
-            var body = Encode(m.Content + ImEnd);
-            var learn = m.Role == "assistant";
-            ids.AddRange(body);
-            assistant.AddRange(Enumerable.Repeat(learn, body.Count));
-            var newline = Encode("\n");
-            ids.AddRange(newline);
-            assistant.AddRange(Enumerable.Repeat(false, newline.Count));
+            var at = token.Offset.Start.GetOffset(text.Length);
+            ids.Add(token.Id);
+            assistant.Add(learned.Any(r => at >= r.Start.Value && at < r.End.Value));
         }
         return (ids, assistant);
     }

@@ -28,11 +28,11 @@ public sealed class ProjectionLinear : Module<Tensor, Tensor>
     private Dropout? _loraDropout;
     private double _scaling;
 
-    public ProjectionLinear(long inFeatures, long outFeatures, bool hasBias = false) : base(nameof(ProjectionLinear))
+    public ProjectionLinear(long inFeatures, long outFeatures, bool hasBias = false, Device? device = null, ScalarType? dtype = null) : base(nameof(ProjectionLinear))
     {
-        weight = new Parameter(empty(outFeatures, inFeatures));
-        init.kaiming_uniform_(weight, Math.Sqrt(5));
-        if (hasBias) bias = new Parameter(zeros(outFeatures));
+        weight = new Parameter(empty([outFeatures, inFeatures], dtype: dtype, device: device));
+        using (no_grad()) init.kaiming_uniform_(weight, Math.Sqrt(5));
+        if (hasBias) bias = new Parameter(zeros([outFeatures], dtype: dtype, device: device));
         RegisterComponents();
     }
 
@@ -58,8 +58,8 @@ public sealed class ProjectionLinear : Module<Tensor, Tensor>
         if (lora_A is not null) throw new InvalidOperationException("this projection already has an adapter");
         using var _ = no_grad();
         var (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1]);
-        lora_A = Linear(inFeatures, settings.Rank, hasBias: false, device: weight.device);
-        lora_B = Linear(settings.Rank, outFeatures, hasBias: false, device: weight.device);
+        lora_A = Linear(inFeatures, settings.Rank, hasBias: false, device: weight.device, dtype: weight.dtype);
+        lora_B = Linear(settings.Rank, outFeatures, hasBias: false, device: weight.device, dtype: weight.dtype);
         init.kaiming_uniform_(lora_A.weight!, Math.Sqrt(5));
         init.zeros_(lora_B.weight!);
         _loraDropout = settings.Dropout > 0 ? Dropout(settings.Dropout) : null;

@@ -5,6 +5,18 @@ using static TorchSharp.torch.nn;
 
 namespace DeepImagine.Model;
 
+/// <summary>
+/// A forward call: token ids [batch, seq]; with padding, <see cref="AttentionMask"/> [batch, past + seq] is 1 for real
+/// tokens. <see cref="HasPadding"/> false (known by the caller) skips reading the mask back from the device.
+/// </summary>
+public sealed record CausalLMInput(Tensor InputIds, Tensor? AttentionMask = null, IKVCache? Cache = null)
+{
+    public bool? HasPadding { get; init; }
+}
+
+/// <summary>The logits [batch, seq, vocab] of a forward call (owned by the caller).</summary>
+public sealed record CausalLMOutput(Tensor Logits);
+
 #pragma warning disable IDE1006 // Hugging Face parameter names
 
 /// <summary>
@@ -18,15 +30,21 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
 
     public Qwen3Config Config { get; }
 
-    public Qwen3ForCausalLM(Qwen3Config config) : base(nameof(Qwen3ForCausalLM))
+    public Qwen3ForCausalLM(Qwen3Config config) : this(config, null, null)
+    {
+    }
+
+    /// <summary>A model whose parameters are created directly on <paramref name="device"/> in <paramref name="dtype"/>
+    /// (float32 on the CPU by default), so loading a large checkpoint never holds a float32 copy first.</summary>
+    public Qwen3ForCausalLM(Qwen3Config config, Device? device, ScalarType? dtype) : base(nameof(Qwen3ForCausalLM))
     {
         config.Validate();
         Config = config;
-        model = new Qwen3Model(config);
+        model = new Qwen3Model(config, device, dtype);
         register_module(nameof(model), model);
         if (!config.TieWordEmbeddings)
         {
-            lm_head = Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+            lm_head = Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device, dtype: dtype);
             register_module(nameof(lm_head), lm_head);
         }
         // A model built while a dispose scope is open must outlive it: its parameters belong to the model alone.
@@ -61,18 +79,25 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
 
     public Device Device => model.EmbedTokens.weight!.device;
 
-    /// <summary>Logits for <paramref name="inputIds"/> [batch, seq]; with padding, <paramref name="attentionMask"/> [batch, past + seq] is 1 for real tokens.</summary>
+    /// <summary>Logits for <paramref name="inputIds"/> [batch, seq] without padding or cache.</summary>
     public override Tensor forward(Tensor inputIds) => Logits(inputIds);
 
-    public Tensor Logits(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null)
+    /// <summary>The typed forward call (padding, cache), as Microsoft.ML.GenAI's causal LM models take it.</summary>
+    public CausalLMOutput Forward(CausalLMInput input)
     {
         using var scope = NewDisposeScope();
-        var hidden = Hidden(inputIds, attentionMask, cache);
-        return LmHead(hidden).MoveToOuterDisposeScope();
+        var hidden = Hidden(input.InputIds, input.AttentionMask, input.Cache, input.HasPadding);
+        return new CausalLMOutput(LmHead(hidden).MoveToOuterDisposeScope());
     }
 
+    /// <summary>Logits for <paramref name="inputIds"/> [batch, seq]; with padding, <paramref name="attentionMask"/> [batch, past + seq] is 1 for real tokens.</summary>
+    public Tensor Logits(Tensor inputIds, Tensor? attentionMask = null, IKVCache? cache = null) =>
+        Forward(new CausalLMInput(inputIds, attentionMask, cache)).Logits;
+
     /// <summary>Final hidden states [batch, seq, hidden].</summary>
-    public Tensor Hidden(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null)
+    public Tensor Hidden(Tensor inputIds, Tensor? attentionMask = null, IKVCache? cache = null) => Hidden(inputIds, attentionMask, cache, null);
+
+    private Tensor Hidden(Tensor inputIds, Tensor? attentionMask, IKVCache? cache, bool? hasPadding)
     {
         using var scope = NewDisposeScope();
         var device = inputIds.device;
@@ -86,7 +111,7 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
         // Positions count real tokens only, so left padding does not shift a sequence's rotary phases.
         var positions = (keep.cumsum(1, ScalarType.Int64) - 1).clamp_min(0)[.., (int)past..];
         AttentionMask mask;
-        if (attentionMask is null || keep.all().item<bool>())
+        if (attentionMask is null || hasPadding == false || (hasPadding is null && keep.all().item<bool>()))
         {
             // Without padding no explicit mask is needed: one new token may see everything, a prompt is plainly causal.
             mask = seq == 1 ? AttentionMask.None : past == 0 ? AttentionMask.Causal : Explicit(keep, past, seq, total, device);

@@ -14,9 +14,9 @@ public sealed class Qwen3RMSNorm : Module<Tensor, Tensor>
     private readonly Parameter weight;
     private readonly double eps;
 
-    public Qwen3RMSNorm(long size, double eps) : base(nameof(Qwen3RMSNorm))
+    public Qwen3RMSNorm(long size, double eps, Device? device = null, ScalarType? dtype = null) : base(nameof(Qwen3RMSNorm))
     {
-        weight = new Parameter(ones(size));
+        weight = new Parameter(ones(size, dtype: dtype, device: device));
         this.eps = eps;
         RegisterComponents();
     }
@@ -39,11 +39,11 @@ public sealed class Qwen3MLP : Module<Tensor, Tensor>
     private readonly ProjectionLinear up_proj;
     private readonly ProjectionLinear down_proj;
 
-    public Qwen3MLP(Qwen3Config config) : base(nameof(Qwen3MLP))
+    public Qwen3MLP(Qwen3Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Qwen3MLP))
     {
-        gate_proj = new ProjectionLinear(config.HiddenSize, config.IntermediateSize);
-        up_proj = new ProjectionLinear(config.HiddenSize, config.IntermediateSize);
-        down_proj = new ProjectionLinear(config.IntermediateSize, config.HiddenSize);
+        gate_proj = new ProjectionLinear(config.HiddenSize, config.IntermediateSize, false, device, dtype);
+        up_proj = new ProjectionLinear(config.HiddenSize, config.IntermediateSize, false, device, dtype);
+        down_proj = new ProjectionLinear(config.IntermediateSize, config.HiddenSize, false, device, dtype);
         RegisterComponents();
     }
 
@@ -58,10 +58,24 @@ public sealed class Qwen3MLP : Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// Keys and values of earlier positions, per layer, for incremental decoding. Each layer's keys and values live in one
-/// buffer with room to spare, written in place, so a decoding step copies only its own new position.
+/// Keys and values of earlier positions, per layer, for incremental decoding (Microsoft.ML.GenAI's IKVCache idea): a
+/// layer appends its new keys and values and gets back all of them.
 /// </summary>
-public sealed class KvCache : IDisposable
+public interface IKVCache : IDisposable
+{
+    /// <summary>Positions cached so far (after the current step's layer 0 has appended).</summary>
+    long Length { get; }
+
+    /// <summary>Appends this step's keys and values [batch, kv heads, new, head dim] and returns views of all of them.</summary>
+    (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values);
+}
+
+/// <summary>
+/// An <see cref="IKVCache"/> whose layers each keep keys and values in one buffer with room to spare, written in place,
+/// so a decoding step copies only its own new position. Buffers are allocated empty: pages become resident only as
+/// positions are written.
+/// </summary>
+public sealed class KvCache : IKVCache
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
@@ -75,11 +89,12 @@ public sealed class KvCache : IDisposable
         _initialCapacity = Math.Max(1, capacity);
     }
 
-    /// <summary>Positions cached so far.</summary>
     public long Length => _length;
 
-    /// <summary>Appends this step's keys and values [batch, kv heads, new, head dim] and returns views of all of them.</summary>
-    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
+    /// <summary>Bytes held by the buffers (their whole capacity).</summary>
+    public long ReservedBytes => _keys.Concat(_values).Sum(t => t is null ? 0 : t.NumberOfElements * t.ElementSize);
+
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
     {
         var added = keys.shape[2];
         var start = layer == 0 ? _length : _length - added; // layer 0 advances the length for the step
@@ -95,7 +110,7 @@ public sealed class KvCache : IDisposable
     {
         if (buffer is not null && buffer.shape[2] >= needed) return buffer;
         var capacity = Math.Max(needed, Math.Max(_initialCapacity, (buffer?.shape[2] ?? 0) * 2));
-        var grown = zeros([like.shape[0], like.shape[1], capacity, like.shape[3]], dtype: like.dtype, device: like.device).DetachFromDisposeScope();
+        var grown = empty([like.shape[0], like.shape[1], capacity, like.shape[3]], dtype: like.dtype, device: like.device).DetachFromDisposeScope();
         if (buffer is not null)
         {
             grown.narrow(2, 0, buffer.shape[2]).copy_(buffer);
@@ -111,6 +126,13 @@ public sealed class KvCache : IDisposable
     }
 }
 
+/// <summary>What a decoder layer (and its attention) takes: hidden states [batch, seq, hidden], rotary cos/sin
+/// [batch, seq, head_dim], the mask, and the cache with this layer's index.</summary>
+public sealed record Qwen3LayerInput(Tensor Hidden, Tensor Cos, Tensor Sin, AttentionMask Mask, IKVCache? Cache, int Layer);
+
+/// <summary>What the transformer body takes: token ids and their positions [batch, seq], the mask, the cache.</summary>
+public sealed record Qwen3ModelInput(Tensor InputIds, Tensor Positions, AttentionMask Mask, IKVCache? Cache);
+
 /// <summary>Which keys each query may attend to: an explicit boolean mask [batch, 1, queries, keys], plain causal, or all.</summary>
 public sealed record AttentionMask(Tensor? Allowed, bool IsCausal)
 {
@@ -119,7 +141,7 @@ public sealed record AttentionMask(Tensor? Allowed, bool IsCausal)
 }
 
 /// <summary>Grouped-query attention with per-head q/k RMSNorm and rotary position embeddings.</summary>
-public sealed class Qwen3Attention : Module<Tensor, Tensor>
+public sealed class Qwen3Attention : Module<Qwen3LayerInput, Tensor>
 {
     private readonly ProjectionLinear q_proj;
     private readonly ProjectionLinear k_proj;
@@ -129,28 +151,28 @@ public sealed class Qwen3Attention : Module<Tensor, Tensor>
     private readonly Qwen3RMSNorm k_norm;
     private readonly int _heads, _kvHeads, _headDim;
 
-    public Qwen3Attention(Qwen3Config config) : base(nameof(Qwen3Attention))
+    public Qwen3Attention(Qwen3Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Qwen3Attention))
     {
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
-        q_proj = new ProjectionLinear(config.HiddenSize, _heads * _headDim, config.AttentionBias);
-        k_proj = new ProjectionLinear(config.HiddenSize, _kvHeads * _headDim, config.AttentionBias);
-        v_proj = new ProjectionLinear(config.HiddenSize, _kvHeads * _headDim, config.AttentionBias);
-        o_proj = new ProjectionLinear(_heads * _headDim, config.HiddenSize, config.AttentionBias);
-        q_norm = new Qwen3RMSNorm(_headDim, config.RmsNormEps);
-        k_norm = new Qwen3RMSNorm(_headDim, config.RmsNormEps);
+        q_proj = new ProjectionLinear(config.HiddenSize, _heads * _headDim, config.AttentionBias, device, dtype);
+        k_proj = new ProjectionLinear(config.HiddenSize, _kvHeads * _headDim, config.AttentionBias, device, dtype);
+        v_proj = new ProjectionLinear(config.HiddenSize, _kvHeads * _headDim, config.AttentionBias, device, dtype);
+        o_proj = new ProjectionLinear(_heads * _headDim, config.HiddenSize, config.AttentionBias, device, dtype);
+        q_norm = new Qwen3RMSNorm(_headDim, config.RmsNormEps, device, dtype);
+        k_norm = new Qwen3RMSNorm(_headDim, config.RmsNormEps, device, dtype);
         RegisterComponents();
     }
 
     public IEnumerable<(string Name, ProjectionLinear Projection)> Projections =>
         [(nameof(q_proj), q_proj), (nameof(k_proj), k_proj), (nameof(v_proj), v_proj), (nameof(o_proj), o_proj)];
 
-    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(hidden, cos, sin, mask, cache, layer)");
+    public override Tensor forward(Qwen3LayerInput input) => Forward(input.Hidden, input.Cos, input.Sin, input.Mask, input.Cache, input.Layer);
 
     /// <param name="hidden">[batch, seq, hidden]</param>
     /// <param name="cos">[batch, seq, head_dim] rotary cosines for these positions</param>
-    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask mask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask mask, IKVCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         var (batch, seq) = (hidden.shape[0], hidden.shape[1]);
@@ -167,17 +189,18 @@ public sealed class Qwen3Attention : Module<Tensor, Tensor>
         {
             attended = functional.scaled_dot_product_attention(q, k, v, attn_mask: mask.Allowed, is_casual: mask.IsCausal);
         }
+        else if (mask.IsCausal && seq > 1)
+        {
+            // A plain causal prompt: keys and values repeated per query head (as Hugging Face's repeat_kv), so the fused
+            // causal kernel (flash / memory-efficient on CUDA) runs without a materialised [seq, seq] mask.
+            var groups = _heads / _kvHeads;
+            attended = functional.scaled_dot_product_attention(q, k.repeat_interleave(groups, dim: 1), v.repeat_interleave(groups, dim: 1), is_casual: true);
+        }
         else
         {
             // Grouped-query attention without copying keys and values per query head: the g query heads that share a
             // key/value head are stacked along the query axis (head h = kv head · g + j), and the mask repeated to match.
             var groups = _heads / _kvHeads;
-            if (mask.IsCausal && seq > 1)
-            {
-                // Stacked queries break the plain causal shape; spell the mask out.
-                var causal = ones(seq, k.shape[2], dtype: ScalarType.Bool, device: q.device).tril(k.shape[2] - seq).view(1, 1, seq, k.shape[2]);
-                mask = new AttentionMask(causal, false);
-            }
             var stacked = q.reshape(batch, _kvHeads, groups * seq, _headDim);
             var stackedMask = mask.Allowed?.repeat(1, 1, groups, 1);
             attended = functional.scaled_dot_product_attention(stacked, k, v, attn_mask: stackedMask).reshape(batch, _heads, seq, _headDim);
@@ -193,19 +216,19 @@ public sealed class Qwen3Attention : Module<Tensor, Tensor>
     }
 }
 
-public sealed class Qwen3DecoderLayer : Module<Tensor, Tensor>
+public sealed class Qwen3DecoderLayer : Module<Qwen3LayerInput, Tensor>
 {
     private readonly Qwen3Attention self_attn;
     private readonly Qwen3MLP mlp;
     private readonly Qwen3RMSNorm input_layernorm;
     private readonly Qwen3RMSNorm post_attention_layernorm;
 
-    public Qwen3DecoderLayer(Qwen3Config config) : base(nameof(Qwen3DecoderLayer))
+    public Qwen3DecoderLayer(Qwen3Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Qwen3DecoderLayer))
     {
-        self_attn = new Qwen3Attention(config);
-        mlp = new Qwen3MLP(config);
-        input_layernorm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps);
-        post_attention_layernorm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps);
+        self_attn = new Qwen3Attention(config, device, dtype);
+        mlp = new Qwen3MLP(config, device, dtype);
+        input_layernorm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
+        post_attention_layernorm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
         RegisterComponents();
     }
 
@@ -213,9 +236,9 @@ public sealed class Qwen3DecoderLayer : Module<Tensor, Tensor>
         self_attn.Projections.Select(p => ($"self_attn.{p.Name}", p.Projection))
             .Concat(mlp.Projections.Select(p => ($"mlp.{p.Name}", p.Projection)));
 
-    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(...)");
+    public override Tensor forward(Qwen3LayerInput input) => Forward(input.Hidden, input.Cos, input.Sin, input.Mask, input.Cache, input.Layer);
 
-    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask mask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask mask, IKVCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         var h = hidden + self_attn.Forward(input_layernorm.forward(hidden), cos, sin, mask, cache, layer);
@@ -224,21 +247,34 @@ public sealed class Qwen3DecoderLayer : Module<Tensor, Tensor>
 }
 
 /// <summary>The transformer body: <c>model.embed_tokens</c>, <c>model.layers.{i}</c>, <c>model.norm</c>.</summary>
-public sealed class Qwen3Model : Module<Tensor, Tensor>
+public sealed class Qwen3Model : Module<Qwen3ModelInput, Tensor>
 {
     private readonly Embedding embed_tokens;
     private readonly ModuleList<Qwen3DecoderLayer> layers;
     private readonly Qwen3RMSNorm norm;
-    private readonly Tensor _invFreq;
+    private Tensor _invFreq;
 
-    public Qwen3Model(Qwen3Config config) : base(nameof(Qwen3Model))
+    public Qwen3Model(Qwen3Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Qwen3Model))
     {
-        embed_tokens = Embedding(config.VocabSize, config.HiddenSize);
-        layers = new ModuleList<Qwen3DecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new Qwen3DecoderLayer(config)).ToArray());
-        norm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps);
+        embed_tokens = Embedding(config.VocabSize, config.HiddenSize, device: device, dtype: dtype);
+        layers = new ModuleList<Qwen3DecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new Qwen3DecoderLayer(config, device, dtype)).ToArray());
+        norm = new Qwen3RMSNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
         RegisterComponents();
-        // Not a parameter or buffer: recomputed from the config, as Hugging Face does (it is not in checkpoints).
+        // Not a parameter or buffer: recomputed from the config, as Hugging Face does (it is not in checkpoints), and
+        // kept in float32 whatever the weights' type, so bfloat16 weights do not coarsen the rotary phases.
         _invFreq = (1.0 / pow(config.RopeTheta, arange(0, config.HeadDim, 2, dtype: ScalarType.Float64) / config.HeadDim)).to(ScalarType.Float32).DetachFromDisposeScope();
+    }
+
+    /// <summary>The rotary inverse frequencies on <paramref name="device"/>, moved there once (not copied every step).</summary>
+    private Tensor InverseFrequencies(Device device)
+    {
+        if (_invFreq.device_type != device.type || _invFreq.device_index != device.index)
+        {
+            var moved = _invFreq.to(device).DetachFromDisposeScope();
+            _invFreq.Dispose();
+            _invFreq = moved;
+        }
+        return _invFreq;
     }
 
     public Embedding EmbedTokens => embed_tokens;
@@ -247,15 +283,15 @@ public sealed class Qwen3Model : Module<Tensor, Tensor>
     public IEnumerable<(string Name, ProjectionLinear Projection)> Projections =>
         layers.SelectMany((layer, i) => layer.Projections.Select(p => ($"model.layers.{i}.{p.Name}", p.Projection)));
 
-    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(...)");
+    public override Tensor forward(Qwen3ModelInput input) => Forward(input.InputIds, input.Positions, input.Mask, input.Cache);
 
     /// <param name="inputIds">[batch, seq]</param>
     /// <param name="positions">[batch, seq] position of each token (left padding shifts them)</param>
-    public Tensor Forward(Tensor inputIds, Tensor positions, AttentionMask mask, KvCache? cache)
+    public Tensor Forward(Tensor inputIds, Tensor positions, AttentionMask mask, IKVCache? cache)
     {
         using var scope = NewDisposeScope();
         var hidden = embed_tokens.forward(inputIds);
-        var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * _invFreq.to(positions.device);
+        var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * InverseFrequencies(positions.device);
         var emb = cat([freqs, freqs], -1);
         var cos = emb.cos().to(hidden.dtype);
         var sin = emb.sin().to(hidden.dtype);

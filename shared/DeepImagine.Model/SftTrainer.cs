@@ -28,23 +28,30 @@ public sealed record SftOptions
     public long Seed { get; init; }
 }
 
-public sealed record TrainingProgress(long Step, double Loss, double LearningRate, double GradNorm, double? EvalLoss, double TokensPerSecond);
+/// <summary>One optimizer step: <see cref="Loss"/> is the mean over the step's learned tokens (0 with none, when the step is skipped).</summary>
+public sealed record TrainingProgress(long Step, double Loss, double LearningRate, double GradNorm, double? EvalLoss, double TokensPerSecond)
+{
+    /// <summary>Assistant tokens the step learned from, over all its micro-batches.</summary>
+    public long LearnedTokens { get; init; }
+}
 
 /// <summary>
-/// Supervised fine-tuning: loss on assistant tokens only, AdamW, linear warm-up then cosine decay, gradient clipping and
-/// accumulation, evaluation loss, and checkpoints that resume (model, optimizer state, step). Each step runs in its own
-/// dispose scope, so native memory does not grow with the number of steps.
+/// Supervised fine-tuning: loss on assistant tokens only, AdamW (no decay on norms and biases), linear warm-up then cosine
+/// decay, gradient clipping, accumulation weighted by tokens (the summed token losses of all micro-batches over their
+/// total number of learned tokens, as transformers' num_items_in_batch), evaluation loss, and checkpoints that resume
+/// (model, optimizer state, step). Each step runs in its own dispose scope, so native memory does not grow with steps.
 /// </summary>
 public sealed class SftTrainer : IDisposable
 {
     public const string OptimizerFile = "optimizer.bin";
     public const string TrainerStateFile = "trainer_state.json";
-    private const long IgnoreIndex = -100;
+    private const long IgnoreIndex = TokenBatches.IgnoreIndex;
 
     private readonly Qwen3ForCausalLM _model;
     private readonly ChatTokenizer _tokenizer;
     private readonly SftOptions _options;
     private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
+    private readonly WarmupCosineSchedule _schedule;
 
     public long Step { get; private set; }
 
@@ -53,18 +60,14 @@ public sealed class SftTrainer : IDisposable
         _model = model;
         _tokenizer = tokenizer;
         _options = options;
-        _optimizer = optim.AdamW(model.TrainableParameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        if (options.BatchSize <= 0) throw new ArgumentException($"BatchSize must be positive (got {options.BatchSize})", nameof(options));
+        if (options.GradientAccumulation <= 0) throw new ArgumentException($"GradientAccumulation must be positive (got {options.GradientAccumulation})", nameof(options));
+        _optimizer = OptimizerSetup.AdamW(model, options.LearningRate, options.WeightDecay);
+        _schedule = new WarmupCosineSchedule(options.LearningRate, options.WarmupSteps, options.MaxSteps, options.MinLearningRateRatio);
     }
 
     /// <summary>Learning rate at a step: linear warm-up to the peak, then cosine decay to the minimum at MaxSteps.</summary>
-    public double LearningRateAt(long step)
-    {
-        if (step < _options.WarmupSteps) return _options.LearningRate * (step + 1) / _options.WarmupSteps;
-        var span = Math.Max(1, _options.MaxSteps - _options.WarmupSteps);
-        var progress = Math.Min(1.0, (double)(step - _options.WarmupSteps) / span);
-        var min = _options.LearningRate * _options.MinLearningRateRatio;
-        return min + (_options.LearningRate - min) * 0.5 * (1 + Math.Cos(Math.PI * progress));
-    }
+    public double LearningRateAt(long step) => _schedule.At(step);
 
     /// <summary>Token rows with their labels (−100 where nothing is learned).</summary>
     public IReadOnlyList<(long[] Ids, long[] Labels)> Encode(IReadOnlyList<SftExample> examples)
@@ -122,20 +125,29 @@ public sealed class SftTrainer : IDisposable
             var lr = LearningRateAt(Step);
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
             _optimizer.zero_grad();
-            double stepLoss = 0;
-            for (var micro = 0; micro < _options.GradientAccumulation; micro++)
+            var microBatches = Enumerable.Range(0, _options.GradientAccumulation)
+                .Select(micro => BatchRows(rows, Step * _options.GradientAccumulation + micro)).ToList();
+            var learned = TokenBatches.LearnedTokens(microBatches.SelectMany(b => b));
+            double stepLoss = 0, norm = 0;
+            if (learned > 0)
             {
-                var batch = BatchRows(rows, Step * _options.GradientAccumulation + micro);
-                var (loss, count) = Loss(batch);
-                (loss / _options.GradientAccumulation).backward();
-                stepLoss += loss.item<float>() / _options.GradientAccumulation;
-                tokens += count;
+                // Every learned token weighs the same, whichever micro-batch holds it.
+                var lossSum = zeros(1, device: _model.Device);
+                foreach (var batch in microBatches)
+                {
+                    if (TokenBatches.LearnedTokens(batch) == 0) continue;
+                    var (loss, _) = LossSum(batch);
+                    (loss / learned).backward();
+                    lossSum += loss.detach();
+                }
+                stepLoss = lossSum.item<float>() / learned;
+                norm = torch.nn.utils.clip_grad_norm_(_model.TrainableParameters(), _options.MaxGradNorm);
+                _optimizer.step();
             }
-            var norm = torch.nn.utils.clip_grad_norm_(_model.TrainableParameters(), _options.MaxGradNorm);
-            _optimizer.step();
+            tokens += learned;
             Step++;
             double? evalLoss = evalRows is not null && _options.EvalEvery > 0 && Step % _options.EvalEvery == 0 ? EvaluateRows(evalRows) : null;
-            var report = new TrainingProgress(Step, stepLoss, lr, norm, evalLoss, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+            var report = new TrainingProgress(Step, stepLoss, lr, norm, evalLoss, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)) { LearnedTokens = learned };
             history.Add(report);
             progress?.Report(report);
             if (evalLoss is not null) _model.train();
@@ -143,7 +155,7 @@ public sealed class SftTrainer : IDisposable
         return history;
     }
 
-    /// <summary>Mean loss per learned token over the examples.</summary>
+    /// <summary>Mean loss per learned token over the examples (batches without learned tokens add nothing; NaN if none has any).</summary>
     public double Evaluate(IReadOnlyList<SftExample> examples) => EvaluateRows(Encode(examples));
 
     private double EvaluateRows(IReadOnlyList<(long[] Ids, long[] Labels)> rows)
@@ -155,48 +167,27 @@ public sealed class SftTrainer : IDisposable
         for (var start = 0; start < rows.Count; start += _options.BatchSize)
         {
             using var scope = NewDisposeScope();
-            var (loss, n) = Loss(rows.Skip(start).Take(_options.BatchSize).ToList());
-            total += loss.item<float>() * n;
+            var batch = rows.Skip(start).Take(_options.BatchSize).ToList();
+            if (TokenBatches.LearnedTokens(batch) == 0) continue;
+            var (loss, n) = LossSum(batch);
+            total += loss.item<float>();
             count += n;
         }
         return count == 0 ? double.NaN : total / count;
     }
 
     /// <summary>The rows of one micro-batch: a seeded shuffle per pass over the data, so a resumed run sees the same batches.</summary>
-    private List<(long[] Ids, long[] Labels)> BatchRows(IReadOnlyList<(long[] Ids, long[] Labels)> rows, long microStep)
-    {
-        var perPass = Math.Max(1, (rows.Count + _options.BatchSize - 1) / _options.BatchSize);
-        var pass = microStep / perPass;
-        var order = Enumerable.Range(0, rows.Count).ToArray();
-        new Random(unchecked((int)(_options.Seed * 7919 + pass))).Shuffle(order);
-        var start = (int)(microStep % perPass) * _options.BatchSize;
-        return order.Skip(start).Take(_options.BatchSize).Select(i => rows[i]).ToList();
-    }
+    private List<(long[] Ids, long[] Labels)> BatchRows(IReadOnlyList<(long[] Ids, long[] Labels)> rows, long microStep) =>
+        TokenBatches.Shuffled(rows.Count, _options.BatchSize, _options.Seed, microStep).Select(i => rows[i]).ToList();
 
-    /// <summary>Mean cross-entropy over learned tokens of a right-padded batch, and how many tokens it covers.</summary>
-    private (Tensor Loss, long Count) Loss(IReadOnlyList<(long[] Ids, long[] Labels)> batch)
+    /// <summary>Summed cross-entropy over the learned tokens of a right-padded batch, and how many tokens it covers.</summary>
+    private (Tensor Loss, long Count) LossSum(IReadOnlyList<(long[] Ids, long[] Labels)> batch)
     {
-        var width = batch.Max(r => r.Ids.Length);
-        var ids = new long[batch.Count, width];
-        var labels = new long[batch.Count, width];
-        var keep = new long[batch.Count, width];
-        long count = 0;
-        for (var b = 0; b < batch.Count; b++)
-        {
-            for (var t = 0; t < width; t++)
-            {
-                var real = t < batch[b].Ids.Length;
-                ids[b, t] = real ? batch[b].Ids[t] : _tokenizer.PadId;
-                labels[b, t] = real ? batch[b].Labels[t] : IgnoreIndex;
-                keep[b, t] = real ? 1 : 0;
-                if (real && t > 0 && batch[b].Labels[t] != IgnoreIndex) count++;
-            }
-        }
-        var device = _model.Device;
-        var logits = _model.Logits(tensor(ids, device: device), tensor(keep, device: device));
+        var (ids, keep, labels) = TokenBatches.RightPadded(batch, _tokenizer.PadId, _model.Device);
+        var logits = _model.Logits(ids, keep);
         var predicted = logits[.., ..^1, ..].reshape(-1, logits.shape[^1]).to(ScalarType.Float32);
-        var target = tensor(labels, device: device)[.., 1..].reshape(-1);
-        return (functional.cross_entropy(predicted, target, ignore_index: IgnoreIndex), count);
+        var target = labels[.., 1..].reshape(-1);
+        return (functional.cross_entropy(predicted, target, ignore_index: IgnoreIndex, reduction: Reduction.Sum), TokenBatches.LearnedTokens(batch));
     }
 
     /// <summary>Writes a resumable checkpoint: the model, the optimizer state and the step.</summary>

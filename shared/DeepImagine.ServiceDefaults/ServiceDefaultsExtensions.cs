@@ -50,12 +50,15 @@ public static class ServiceDefaultsExtensions
         }
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.AddRequestLimits();
         return builder;
     }
 
     /// <summary>/health: every check (bus, database) must pass; /alive: the process answers.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseRequestLimits();
+        // The default writer answers only "Healthy" / "Unhealthy": no check names, exceptions or connection strings.
         app.MapHealthChecks("/health");
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         return app;

@@ -11,7 +11,11 @@ public static class CtgovLegacyXmlReader
         XDocument doc;
         try
         {
-            doc = XDocument.Parse(xml);
+            // No DTDs at all: they are what external entities (XXE) and entity expansion ("billion laughs") need, and
+            // real registry records have none.
+            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = TrialRecordParser.MaxRecordChars };
+            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            doc = XDocument.Load(reader);
         }
         catch (XmlException ex)
         {
@@ -24,6 +28,8 @@ public static class CtgovLegacyXmlReader
         var nctId = study.Element("id_info")?.Value("nct_id");
         if (string.IsNullOrWhiteSpace(nctId))
             throw new TrialValidationException(recordId, "clinical_study/id_info/nct_id", "missing: the study has no NCT id");
+        if (!Normalize.IsNctId(nctId))
+            throw new TrialValidationException(recordId, "clinical_study/id_info/nct_id", $"'{nctId}' is not an NCT id (NCT and 8 digits)");
 
         int? enrollment = null;
         var enrollmentElement = study.Element("enrollment");

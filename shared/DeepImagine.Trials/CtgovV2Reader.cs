@@ -10,7 +10,8 @@ public static class CtgovV2Reader
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, MaxDepth = 128 });
+            // A repeated key would leave it to the reader which value counts (the last); such a record is rejected.
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, MaxDepth = 128, AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {
@@ -18,7 +19,14 @@ public static class CtgovV2Reader
         }
         using (doc)
         {
-            return Read(source, recordId, doc.RootElement);
+            try
+            {
+                return Read(source, recordId, doc.RootElement);
+            }
+            catch (WrongJsonTypeException ex)
+            {
+                throw new TrialValidationException(recordId, ex.Property, ex.Message);
+            }
         }
     }
 
@@ -33,8 +41,8 @@ public static class CtgovV2Reader
         var nctId = identification.String("nctId");
         if (string.IsNullOrWhiteSpace(nctId))
             throw new TrialValidationException(recordId, "protocolSection.identificationModule.nctId", "missing: the study has no NCT id");
-        if (!nctId.StartsWith("NCT", StringComparison.Ordinal))
-            throw new TrialValidationException(recordId, "protocolSection.identificationModule.nctId", $"'{nctId}' is not an NCT id");
+        if (!Normalize.IsNctId(nctId))
+            throw new TrialValidationException(recordId, "protocolSection.identificationModule.nctId", $"'{nctId}' is not an NCT id (NCT and 8 digits)");
 
         var status = protocol.Object("statusModule");
         var design = protocol.Object("designModule");
@@ -281,16 +289,30 @@ public static class CtgovV2Reader
     }
 }
 
-/// <summary>Lenient navigation over v2 JSON: absent or null parts read as empty.</summary>
+/// <summary>A present, non-null property of the wrong JSON type (an object where an array belongs, …).</summary>
+internal sealed class WrongJsonTypeException(string property, string expected, JsonValueKind found)
+    : Exception($"expected {expected}, found {found.ToString().ToLowerInvariant()}")
+{
+    public string Property { get; } = property;
+}
+
+/// <summary>
+/// Navigation over v2 JSON: absent or null parts read as empty; an object or array of the wrong type is rejected,
+/// since reading it as empty would silently drop what the record says.
+/// </summary>
 internal static class JsonNavigation
 {
-    public static JsonElement Object(this JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : default;
+    public static JsonElement Object(this JsonElement e, string name)
+    {
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return default;
+        return v.ValueKind == JsonValueKind.Object ? v : throw new WrongJsonTypeException(name, "an object", v.ValueKind);
+    }
 
-    public static IEnumerable<JsonElement> Array(this JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
-            ? v.EnumerateArray()
-            : [];
+    public static IEnumerable<JsonElement> Array(this JsonElement e, string name)
+    {
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return [];
+        return v.ValueKind == JsonValueKind.Array ? v.EnumerateArray() : throw new WrongJsonTypeException(name, "an array", v.ValueKind);
+    }
 
     public static string? String(this JsonElement e, string name)
     {

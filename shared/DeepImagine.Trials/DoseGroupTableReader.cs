@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.VisualBasic.FileIO;
 
 namespace DeepImagine.Trials;
@@ -7,7 +8,7 @@ namespace DeepImagine.Trials;
 /// Reads one protocol's dose-group results in clinDR <c>metaData</c> layout (CSV with header) into a <see cref="Trial"/>:
 /// each distinct dose group is an arm (dose 0 is the placebo group), each endpoint × population × time an outcome measure.
 /// </summary>
-public static class DoseGroupTableReader
+public static partial class DoseGroupTableReader
 {
     private static readonly string[] RequiredColumns = ["taid", "protid", "gname", "dose", "rslt", "endpointShort"];
 
@@ -22,6 +23,11 @@ public static class DoseGroupTableReader
             if ($"{rows[i].Get("taid")}-{rows[i].Get("protid")}" != protocolKey)
                 throw new TrialValidationException(recordId, $"row {i + 1}.taid/protid", $"rows of one record must share one protocol ({protocolKey})");
         }
+
+        if (!ProtocolIdPattern().IsMatch(first.Get("taid")!) || !ProtocolIdPattern().IsMatch(first.Get("protid")!))
+            throw new TrialValidationException(recordId, "row 2.taid/protid", $"'{protocolKey}' is not a protocol key (letters, digits, '.', '_' or '-')");
+        if (recordId != RecordId(first.Get("taid")!, first.Get("protid")!))
+            throw new TrialValidationException(recordId, "sourceRecordId", $"'{recordId}' does not match the table's protocol '{RecordId(first.Get("taid")!, first.Get("protid")!)}'");
 
         var drug = first.Get("gname")!;
         var arms = new List<Arm>();
@@ -149,7 +155,7 @@ public static class DoseGroupTableReader
         {
             var fields = parser.ReadFields();
             if (fields is null || fields.All(string.IsNullOrWhiteSpace)) continue;
-            var key = $"clinDR:{fields[taid]}-{fields[protid]}";
+            var key = RecordId(fields[taid], fields[protid]);
             if (!groups.TryGetValue(key, out var list))
             {
                 groups[key] = list = [];
@@ -162,6 +168,9 @@ public static class DoseGroupTableReader
             yield return (key, header + "\n" + string.Join("\n", groups[key]) + "\n");
         }
     }
+
+    /// <summary>The record id of one clinDR protocol.</summary>
+    public static string RecordId(string taid, string protid) => $"clinDR:{taid}-{protid}";
 
     private static string ToCsvLine(IEnumerable<string> fields) => string.Join(',', fields.Select(f =>
         f.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + f.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : f));
@@ -204,6 +213,7 @@ public static class DoseGroupTableReader
             }
             if (fields is null || fields.All(string.IsNullOrWhiteSpace)) continue;
             var row = new Row(columns, fields);
+            RejectFormulaCells(recordId, rows.Count + 2, header, fields);
             foreach (var required in new[] { "taid", "protid", "gname" })
             {
                 if (row.Get(required) is null) throw new TrialValidationException(recordId, $"row {rows.Count + 2}.{required}", "missing");
@@ -212,6 +222,26 @@ public static class DoseGroupTableReader
         }
         return rows;
     }
+
+    /// <summary>
+    /// A cell that a spreadsheet would run as a formula (=, +, -, @ first, or a leading tab / carriage return; OWASP's
+    /// CSV-injection list) is rejected unless it is a number (-0.5, +3) or a missing marker: no real clinDR cell is one,
+    /// and the text would travel into exports that people open in spreadsheets.
+    /// </summary>
+    private static void RejectFormulaCells(string recordId, int rowNumber, string[] header, string[] fields)
+    {
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var cell = fields[i];
+            if (cell.Length == 0 || cell[0] is not ('=' or '+' or '-' or '@' or '\t' or '\r')) continue;
+            if (cell is "-" or "--" || ReportedNumber.Parse(cell) is { IsNumeric: true }) continue;
+            var column = i < header.Length ? header[i].Trim() : $"column {i + 1}";
+            throw new TrialValidationException(recordId, $"row {rowNumber}.{column}", $"'{cell}' starts like a spreadsheet formula; such cells are not accepted");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z")]
+    private static partial Regex ProtocolIdPattern();
 
     private static TextFieldParser CsvParser(string text) => new(new StringReader(text))
     {

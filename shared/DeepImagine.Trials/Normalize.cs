@@ -8,6 +8,12 @@ namespace DeepImagine.Trials;
 /// <summary>Small normalizations shared by the readers, so both registry formats end up with the same vocabulary.</summary>
 public static partial class Normalize
 {
+    /// <summary>A ClinicalTrials.gov id: NCT and exactly 8 digits. Ids become storage keys and URL paths, so nothing else passes.</summary>
+    public static bool IsNctId(string id) => NctIdPattern().IsMatch(id);
+
+    [GeneratedRegex("^NCT[0-9]{8}\\z")]
+    private static partial Regex NctIdPattern();
+
     /// <summary>"Phase 1/Phase 2" or ["PHASE1","PHASE2"] → PHASE1, PHASE2; "N/A" and "NA" → none.</summary>
     public static IReadOnlyList<string> Phases(IEnumerable<string?> values)
     {

@@ -50,7 +50,11 @@ public sealed partial record ReportedNumber(double? Value, string Comparator, st
         }
         if (match.Groups["exp"].Success)
         {
-            value *= Math.Pow(10, int.Parse(match.Groups["exp"].Value, CultureInfo.InvariantCulture));
+            if (!int.TryParse(match.Groups["exp"].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exponent))
+                return new ReportedNumber(null, "=", trimmed);
+            value *= Math.Pow(10, exponent);
+            // "1e300 x10^300" overflows: JSON (and jsonb) cannot hold infinity, so such a number stays text.
+            if (!double.IsFinite(value)) return new ReportedNumber(null, "=", trimmed);
         }
         return new ReportedNumber(value, comparator, trimmed);
     }

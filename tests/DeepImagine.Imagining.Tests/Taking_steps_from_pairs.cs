@@ -9,7 +9,7 @@ public class Taking_steps_from_pairs
     [Fact]
     public void A_dose_pair_gives_the_step_up_and_the_step_down_with_opposite_answers()
     {
-        // NCT01037244, first outcome: udenafil 50 mg 4.85 vs 150 mg 7.76 (change in IIEF-EF).
+        // NCT01037244, first outcome: udenafil 50 mg 4.85 vs 150 mg 7.76 (change in IIEF-EF); the dose text is the results group title, which the record writes "Udenafil 150mg".
         var pair = Mined.Pairs("NCT01037244").Single(p => p.Factors.SequenceEqual([Factors.Dose]) && p.A.OutcomeId == "O0" && p.A.Dose!.Amount == 50 && p.B.Dose!.Amount == 150);
 
         var steps = PairSteps.FromPair(pair);
@@ -17,15 +17,15 @@ public class Taking_steps_from_pairs
         Assert.Equal(2, steps.Count);
         var (up, down) = (steps[0], steps[1]);
         Assert.Equal("A->B", up.Orientation);
-        Assert.Equal(new Perturbation(Factors.Dose, "Udenafil 50 mg", "Udenafil 150 mg"), up.Perturbation);
+        Assert.Equal(new Perturbation(Factors.Dose, "Udenafil 50 mg", "Udenafil 150mg"), up.Perturbation);
         Assert.Equal("4.85", up.State.Arm.ValueText);
         Assert.Equal(ImaginedResult.Of(ResultDirection.Higher, Math.Round(Math.Log(7.76 / 4.85), 3), pair.Direction.Significant), up.Observed);
         Assert.Equal("B->A", down.Orientation);
-        Assert.Equal(new Perturbation(Factors.Dose, "Udenafil 150 mg", "Udenafil 50 mg"), down.Perturbation);
+        Assert.Equal(new Perturbation(Factors.Dose, "Udenafil 150mg", "Udenafil 50 mg"), down.Perturbation);
         Assert.Equal("7.76", down.State.Arm.ValueText);
         Assert.Equal(ResultDirection.Lower, down.Observed.Direction);
         Assert.Equal(-up.Observed.LogRatio, down.Observed.LogRatio);
-        Assert.Contains("- From: Udenafil 50 mg\n- To: Udenafil 150 mg", up.Prompt.User, StringComparison.Ordinal);
+        Assert.Contains("- From: Udenafil 50 mg\n- To: Udenafil 150mg", up.Prompt.User, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,9 +7,12 @@ using System.Net.Http.Json;
 using Dapper;
 using DeepImagine.Contracts.V1;
 using DeepImagine.Imagining;
+using DeepImagine.Persistence;
 using DeepImagine.PairMiner.Components.Edge;
+using DeepImagine.Trials;
 using DeepImagine.Trials.Tests;
 using MassTransit;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -45,14 +48,17 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
         {
             await channel.QueueDeleteAsync(PairsMinedConsumerDefinition.QueueName);
         }
-        Environment.SetEnvironmentVariable("Services__PairMiner", services.PairMinerClient.BaseAddress!.ToString());
-        _traceGenerator = new WebApplicationFactory<tracegenerator::Program>();
+        // The test database, vhost and pair-miner of this run: never the defaults of appsettings.json (the shared ones).
+        _traceGenerator = new WebApplicationFactory<tracegenerator::Program>().WithWebHostBuilder(host => host
+            .UseSetting($"ConnectionStrings:{ServiceSchema.ConnectionStringName}", LiveServices.ConnectionString)
+            .UseSetting("RabbitMq:VirtualHost", LiveServices.VirtualHost)
+            .UseSetting("Services:PairMiner", services.PairMinerClient.BaseAddress!.ToString()));
         _traceGenerator.UseKestrel(0);
         _traceGenerator.StartServer();
         _client = _traceGenerator.CreateClient();
 
-        Environment.SetEnvironmentVariable("ReverseProxy__Clusters__trace-generator__Destinations__primary__Address", _client.BaseAddress!.ToString());
-        _gateway = new WebApplicationFactory<gateway::Program>();
+        _gateway = new WebApplicationFactory<gateway::Program>().WithWebHostBuilder(host => host
+            .UseSetting("ReverseProxy:Clusters:trace-generator:Destinations:primary:Address", _client.BaseAddress!.ToString()));
 
         var bus = _traceGenerator.Services.GetRequiredService<IBus>();
         bus.ConnectConsumeObserver(new PairsMinedObserver(_consumed));
@@ -70,7 +76,7 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
     [Fact]
     public async Task Imported_trials_become_a_dataset_of_step_examples_readable_through_the_api_and_redelivery_adds_nothing()
     {
-        var trials = new[] { RepoData.V2Record("NCT01037244"), RepoData.V2Record("NCT00931528"), RepoData.LegacyRecord("NCT02305381") };
+        var trials = new[] { NewVersion(RepoData.V2Record("NCT01037244")), NewVersion(RepoData.V2Record("NCT00931528")), NewVersion(RepoData.LegacyRecord("NCT02305381")) };
         var correlations = trials.Select(_ => NewId.NextGuid()).ToList();
         foreach (var (record, correlationId) in trials.Zip(correlations)) await services.Bus.Publish(record.ToMessage(correlationId));
 
@@ -159,8 +165,22 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
     private async Task<Guid> EnsureADatasetAsync()
     {
         var correlationId = NewId.NextGuid();
-        await services.Bus.Publish(RepoData.V2Record("NCT01037244").ToMessage(correlationId));
+        await services.Bus.Publish(NewVersion(RepoData.V2Record("NCT01037244")).ToMessage(correlationId));
         return (await LiveServices.WaitForAsync(_ready, e => e.CorrelationId == correlationId, timeoutSeconds: 120)).Single().DatasetId;
+    }
+
+    /// <summary>
+    /// The record with a title of its own, so pair-miner stores it as a new version and mines new pairs: trace-generator
+    /// builds examples only from the pairs a mining added, and other tests of the collection may have stored the record.
+    /// </summary>
+    private static SourceRecord NewVersion(SourceRecord record)
+    {
+        var marker = $"(steps {NewId.NextGuid():N}) ";
+        var text = record.Format == DeepImagine.Trials.RecordFormat.CtgovV2Json
+            ? record.Text.Replace("\"briefTitle\":\"", "\"briefTitle\":\"" + marker, StringComparison.Ordinal)
+            : record.Text.Replace("<brief_title>", "<brief_title>" + marker, StringComparison.Ordinal);
+        Assert.NotEqual(record.Text, text);
+        return record with { Text = text };
     }
 
     private sealed class PairsMinedObserver(ConcurrentQueue<PairsMined> consumed) : IConsumeObserver

@@ -74,6 +74,13 @@ public sealed class LiveServices : IAsyncLifetime
         await _observer.Ready;
     }
 
+    /// <summary>Adds the local development API key, which write endpoints require.</summary>
+    public static HttpContent WithApiKey(HttpContent content)
+    {
+        content.Headers.Add(ApiKeys.HeaderName, ApiKeys.LocalDevelopmentKey);
+        return content;
+    }
+
     /// <summary>Waits until <paramref name="count"/> events match, failing the test after the timeout.</summary>
     public static async Task<IReadOnlyList<T>> WaitForAsync<T>(ConcurrentQueue<T> events, Func<T, bool> match, int count = 1, int timeoutSeconds = 60)
     {

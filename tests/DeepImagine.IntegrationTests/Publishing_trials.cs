@@ -5,6 +5,7 @@ using DeepImagine.Trials;
 using DeepImagine.Trials.Tests;
 using MassTransit;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace DeepImagine.IntegrationTests;
 
@@ -95,29 +96,45 @@ public class Publishing_trials(LiveServices services)
         Assert.Null(await services.Trials.GetLatestAsync(recordId));
     }
 
-    /// <summary>Reads the error queue without taking anything off it; returns the message body and MassTransit's fault reason.</summary>
+    /// <summary>
+    /// Reads the error queue without taking anything off it; returns the message body and MassTransit's fault reason. On a
+    /// new vhost the queue appears only when MassTransit moves the first fault there, so a missing queue is waited for
+    /// within the same bound as the message.
+    /// </summary>
     private async Task<(string Body, string Reason)> FindInErrorQueueAsync(string queue, string recordId)
     {
         var options = services.RabbitMq;
         var factory = new ConnectionFactory { HostName = options.Host, Port = options.Port, VirtualHost = options.VirtualHost, UserName = options.Username, Password = options.Password };
         var deadline = DateTime.UtcNow.AddSeconds(30);
+        var queueSeen = false;
         while (DateTime.UtcNow < deadline)
         {
             await using var connection = await factory.CreateConnectionAsync();
             await using var channel = await connection.CreateChannelAsync();
-            // Unacknowledged gets go back to the queue when the channel closes.
-            while (await channel.BasicGetAsync(queue, autoAck: false) is { } result)
+            try
             {
-                var body = Encoding.UTF8.GetString(result.Body.Span);
-                if (body.Contains(recordId, StringComparison.Ordinal))
+                // Unacknowledged gets go back to the queue when the channel closes.
+                while (await channel.BasicGetAsync(queue, autoAck: false) is { } result)
                 {
-                    var headers = result.BasicProperties.Headers ?? new Dictionary<string, object?>();
-                    var reason = headers.TryGetValue("MT-Fault-Message", out var value) && value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : "";
-                    return (body, reason);
+                    queueSeen = true;
+                    var body = Encoding.UTF8.GetString(result.Body.Span);
+                    if (body.Contains(recordId, StringComparison.Ordinal))
+                    {
+                        var headers = result.BasicProperties.Headers ?? new Dictionary<string, object?>();
+                        var reason = headers.TryGetValue("MT-Fault-Message", out var value) && value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : "";
+                        return (body, reason);
+                    }
                 }
+                queueSeen = true;
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == RabbitMQ.Client.Constants.NotFound)
+            {
+                // Not declared yet (the broker closed the channel): look again on a new one.
             }
             await Task.Delay(250);
         }
-        throw new TimeoutException($"record '{recordId}' did not reach {queue}");
+        throw new TimeoutException(queueSeen
+            ? $"record '{recordId}' did not reach {queue} within 30 s"
+            : $"queue {queue} did not appear within 30 s, so record '{recordId}' never reached it");
     }
 }

@@ -14,7 +14,7 @@ public class Using_the_gateway(LiveServices services)
     {
         var study = RepoData.V2Record("NCT00738400").Text;
 
-        var response = await services.GatewayClient.PostAsync("/api/trials", new StringContent(study, Encoding.UTF8, "application/json"));
+        var response = await services.GatewayClient.PostAsync("/api/trials", LiveServices.WithApiKey(new StringContent(study, Encoding.UTF8, "application/json")));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -42,7 +42,7 @@ public class Using_the_gateway(LiveServices services)
     public async Task Rejects_a_broken_study_with_a_problem_naming_the_field()
     {
         var response = await services.GatewayClient.PostAsync("/api/trials",
-            new StringContent("""{"protocolSection":{"identificationModule":{"briefTitle":"no id"}}}""", Encoding.UTF8, "application/json"));
+            LiveServices.WithApiKey(new StringContent("""{"protocolSection":{"identificationModule":{"briefTitle":"no id"}}}""", Encoding.UTF8, "application/json")));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
@@ -53,7 +53,7 @@ public class Using_the_gateway(LiveServices services)
     [Fact]
     public async Task Rejects_json_that_is_not_well_formed()
     {
-        var response = await services.GatewayClient.PostAsync("/api/trials", new StringContent("{\"protocolSection\":", Encoding.UTF8, "application/json"));
+        var response = await services.GatewayClient.PostAsync("/api/trials", LiveServices.WithApiKey(new StringContent("{\"protocolSection\":", Encoding.UTF8, "application/json")));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -27,6 +27,29 @@ public class Reading_the_pair_contract
         Assert.Equal((1, "natural", "<0.0001"), (placebo.SchemaVersion, placebo.Kind, placebo.Comparison!.PValueText));
         Assert.Equal(["udenafil"], placebo.B.Interventions);
         Assert.Equal(50, placebo.B.Dose!.Amount);
+        Assert.Equal((1L, true, "udenafil"), (placebo.B.TrialRowId, placebo.A.ReceivesPlacebo, placebo.B.DosedIntervention));
+        Assert.NotNull(placebo.B.Dose.Provenance);
+    }
+
+    [Fact]
+    public void A_line_written_before_the_fields_added_within_version_1_is_still_read()
+    {
+        var line = JsonNode.Parse(JsonSerializer.Serialize(Records().First(r => r.Comparison is not null && r.B.Dose is not null), ContractJson.Options))!.AsObject();
+        foreach (var side in new[] { "a", "b" })
+        {
+            var s = line[side]!.AsObject();
+            s.Remove("trialRowId");
+            s.Remove("receivesPlacebo");
+            s.Remove("dosedIntervention");
+            s["dose"]?.AsObject().Remove("provenance");
+        }
+        line["comparison"]!.AsObject().Remove("groupIds");
+        line["comparison"]!.AsObject().Remove("cellsPerGroup");
+
+        var read = ContractJson.ReadPair(line.ToJsonString(), 1);
+
+        Assert.Equal((null, null, null, null), (read.B.TrialRowId, read.B.ReceivesPlacebo, read.B.DosedIntervention, read.B.Dose!.Provenance));
+        Assert.Equal((null, null), (read.Comparison!.GroupIds, read.Comparison.CellsPerGroup));
     }
 
     [Fact]

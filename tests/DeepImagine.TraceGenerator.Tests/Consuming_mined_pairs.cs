@@ -14,8 +14,12 @@ namespace DeepImagine.TraceGenerator.Tests;
 [Collection(HarnessDatabaseCollection.Name)]
 public class Consuming_mined_pairs(HarnessDatabase database)
 {
-    private static PairsMined Mined(string trialId, Guid correlationId) =>
-        new(trialId, "ctgov", trialId, 1, [new PairCount(PairKinds.Natural, Factors.Dose, 1)], 1, correlationId, []);
+    /// <summary>What pair-miner announces after mining a trial whose pairs the fake serves: all of them new.</summary>
+    private static PairsMined Mined(FakePairMiner pairMiner, string trialId, Guid correlationId)
+    {
+        var ids = pairMiner.PairIdsOf(trialId);
+        return new(trialId, "ctgov", trialId, 1, [new PairCount(PairKinds.Natural, Factors.Dose, ids.Count)], ids.Count, correlationId, ids);
+    }
 
     private static string NewDatasetName() => "harness-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -31,7 +35,7 @@ public class Consuming_mined_pairs(HarnessDatabase database)
         await harness.Start();
 
         var correlationId = NewId.NextGuid();
-        await harness.Bus.Publish(Mined("NCT01037244", correlationId));
+        await harness.Bus.Publish(Mined(pairMiner, "NCT01037244", correlationId));
 
         Assert.True(await harness.Consumed.Any<PairsMined>(x => x.Context.Message.CorrelationId == correlationId));
         var ready = (await harness.Published.SelectAsync<SftExamplesReady>().ToListAsync()).Single().Context.Message;
@@ -67,7 +71,7 @@ public class Consuming_mined_pairs(HarnessDatabase database)
         await using var provider = database.Services(pairMiner, NewDatasetName());
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
-        var message = Mined("NCT00931528", NewId.NextGuid());
+        var message = Mined(pairMiner, "NCT00931528", NewId.NextGuid());
 
         await harness.Bus.Publish(message);
         Assert.True(await harness.Consumed.Any<PairsMined>());
@@ -91,7 +95,7 @@ public class Consuming_mined_pairs(HarnessDatabase database)
         await harness.Start();
         var correlationId = NewId.NextGuid();
 
-        await harness.Bus.Publish(Mined("NCT00931528", correlationId));
+        await harness.Bus.Publish(Mined(pairMiner, "NCT00931528", correlationId));
 
         var ready = (await harness.Published.SelectAsync<SftExamplesReady>(x => x.Context.Message.CorrelationId == correlationId).ToListAsync()).Single().Context.Message;
         Assert.True(pairMiner.PairCalls >= 2, "the consumer did not run again after the failed announcement");
@@ -115,6 +119,44 @@ public class Consuming_mined_pairs(HarnessDatabase database)
     }
 
     [Fact]
+    public async Task A_mining_that_added_no_pair_fetches_nothing_adds_nothing_and_announces_nothing()
+    {
+        // A redelivered trial: pair-miner mines it again, finds every pair stored and names no new id.
+        var pairMiner = new FakePairMiner().WithTrial("NCT01037244", 8);
+        await using var provider = database.Services(pairMiner, NewDatasetName());
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var counts = new[] { new PairCount(PairKinds.Natural, Factors.Dose, pairMiner.Pairs.Count) };
+
+        await harness.Bus.Publish(new PairsMined("NCT01037244", "ctgov", "NCT01037244", 1, counts, 0, NewId.NextGuid(), []));
+
+        Assert.True(await harness.Consumed.Any<PairsMined>());
+        Assert.Equal(0, pairMiner.PairCalls);
+        Assert.False(await harness.Published.Any<SftExamplesReady>());
+    }
+
+    [Fact]
+    public async Task Only_the_pairs_the_mining_added_are_fetched_and_become_examples()
+    {
+        var pairMiner = new FakePairMiner().WithTrial("NCT01037244", 9);
+        var trial = pairMiner.Trials["NCT01037244"];
+        var newIds = pairMiner.PairIdsOf("NCT01037244").Where(id => PairSteps.FromPair(pairMiner.Pairs[(int)id - 1], trial, trial).Count > 0).Take(3).ToList();
+        var expected = newIds.Sum(id => PairSteps.FromPair(pairMiner.Pairs[(int)id - 1], trial, trial).Count);
+        await using var provider = database.Services(pairMiner, NewDatasetName());
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var correlationId = NewId.NextGuid();
+
+        await harness.Bus.Publish(new PairsMined("NCT01037244", "ctgov", "NCT01037244", 1,
+            [new PairCount(PairKinds.Natural, Factors.Dose, pairMiner.Pairs.Count)], newIds.Count, correlationId, newIds));
+
+        var ready = (await harness.Published.SelectAsync<SftExamplesReady>(x => x.Context.Message.CorrelationId == correlationId).ToListAsync()).Single().Context.Message;
+        Assert.True(pairMiner.Pairs.Count > newIds.Count + 5);
+        Assert.Equal(newIds, pairMiner.RequestedIds);
+        Assert.Equal(expected, ready.Counts.Sum(c => c.Examples));
+    }
+
+    [Fact]
     public async Task A_pair_across_two_trials_of_different_splits_lands_in_the_more_held_out_split()
     {
         // One arm pair of NCT01037244, its B side re-labelled as a trial of another split (an approximate pair in shape).
@@ -128,7 +170,7 @@ public class Consuming_mined_pairs(HarnessDatabase database)
         await using var provider = database.Services(pairMiner, NewDatasetName());
         var generation = provider.CreateScope().ServiceProvider.GetRequiredService<ExampleGeneration>();
 
-        var outcome = await generation.GenerateAsync("NCT01037244", CancellationToken.None);
+        var outcome = await generation.GenerateAsync("NCT01037244", [1], CancellationToken.None);
 
         Assert.Equal(2, outcome.Added);
         var examples = await provider.GetRequiredService<DatasetRepository>().ExamplesAsync(outcome.DatasetId, null, null, null, 10, CancellationToken.None);
@@ -144,7 +186,7 @@ public class Consuming_mined_pairs(HarnessDatabase database)
     {
         var pairMiner = new FakePairMiner().WithTrial("NCT02305381", 5);
         await using var provider = database.Services(pairMiner, NewDatasetName());
-        var outcome = await provider.CreateScope().ServiceProvider.GetRequiredService<ExampleGeneration>().GenerateAsync("NCT02305381", CancellationToken.None);
+        var outcome = await provider.CreateScope().ServiceProvider.GetRequiredService<ExampleGeneration>().GenerateAsync("NCT02305381", pairMiner.PairIdsOf("NCT02305381"), CancellationToken.None);
         var repository = provider.GetRequiredService<DatasetRepository>();
 
         var all = await repository.ExamplesAsync(outcome.DatasetId, null, null, null, 1000, CancellationToken.None);
@@ -174,9 +216,9 @@ public class Consuming_mined_pairs(HarnessDatabase database)
         var pairMiner = new FakePairMiner().WithTrial("NCT01037244", 6);
         await using var provider = database.Services(pairMiner, NewDatasetName(), teacher);
 
-        var first = await provider.CreateScope().ServiceProvider.GetRequiredService<ExampleGeneration>().GenerateAsync("NCT01037244", CancellationToken.None);
+        var first = await provider.CreateScope().ServiceProvider.GetRequiredService<ExampleGeneration>().GenerateAsync("NCT01037244", pairMiner.PairIdsOf("NCT01037244"), CancellationToken.None);
         var asked = server.Requests.Count;
-        var second = await provider.CreateScope().ServiceProvider.GetRequiredService<ExampleGeneration>().GenerateAsync("NCT01037244", CancellationToken.None);
+        var second = await provider.CreateScope().ServiceProvider.GetRequiredService<ExampleGeneration>().GenerateAsync("NCT01037244", pairMiner.PairIdsOf("NCT01037244"), CancellationToken.None);
 
         var examples = await provider.GetRequiredService<DatasetRepository>().ExamplesAsync(first.DatasetId, null, null, null, 1000, CancellationToken.None);
         Assert.Equal(first.Steps, asked);

@@ -1,5 +1,11 @@
 using Dapper;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using DeepImagine.Contracts.V1;
+using DeepImagine.PairMiner.Components.Api;
+using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Pairs;
 using DeepImagine.Pairs.Tests;
 using DeepImagine.Persistence;
@@ -49,7 +55,7 @@ public sealed class HarnessDatabase : IAsyncLifetime
         services.AddServiceDatabase(Configuration, Schema, typeof(ApplicationServiceExtensions).Assembly);
         services.AddSingleton<DatasetRepository>();
         services.AddSingleton(new TraceGenerationOptions { DatasetName = datasetName });
-        services.AddSingleton<IPairMinerReader>(pairMiner);
+        services.AddSingleton(pairMiner.Client());
         if (teacher is not null) services.AddSingleton(teacher);
         services.AddScoped<ExampleGeneration>();
         var failuresLeft = failPublishes;
@@ -70,12 +76,20 @@ public sealed class HarnessDatabase : IAsyncLifetime
     }
 }
 
-/// <summary>pair-miner's read API, faked: the pairs and trials it was given, with the calls it answered.</summary>
-public sealed class FakePairMiner : IPairMinerReader
+/// <summary>
+/// pair-miner's read API, faked at the HTTP level: it serves the pairs it was given as <see cref="PairRecord"/>s (pair id =
+/// position + 1) through pair-miner's own mapping, and trials as pair-miner's <see cref="TrialResource"/>; the harness reads
+/// it with the real <see cref="PairMinerClient"/>. It counts the pair requests and the ids asked for.
+/// </summary>
+public sealed class FakePairMiner : HttpMessageHandler
 {
+    // pair-miner's HTTP JSON: ASP.NET Core's web defaults with enums as names.
+    private static readonly JsonSerializerOptions HttpJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
     public Dictionary<string, Trial> Trials { get; } = new(StringComparer.Ordinal);
     public List<CounterfactualPair> Pairs { get; } = [];
     public int PairCalls { get; private set; }
+    public List<long> RequestedIds { get; } = [];
 
     /// <summary>Serves a bundled trial and its natural pairs (stored as row <paramref name="rowId"/>).</summary>
     public FakePairMiner WithTrial(string trialId, long rowId)
@@ -86,15 +100,33 @@ public sealed class FakePairMiner : IPairMinerReader
         return this;
     }
 
-    public Task<IReadOnlyList<MinedPair>> GetPairsAsync(string trialId, CancellationToken cancellationToken)
+    /// <summary>The ids of the pairs that involve a trial, as pair-miner's PairsMined names them.</summary>
+    public IReadOnlyList<long> PairIdsOf(string trialId) =>
+        Pairs.Select((p, i) => (p, Id: i + 1L)).Where(x => x.p.A.TrialId == trialId || x.p.B.TrialId == trialId).Select(x => x.Id).ToList();
+
+    public IPairMinerReader Client() => new PairMinerClient(new HttpClient(this, disposeHandler: false) { BaseAddress = new Uri("http://pair-miner.test/") });
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        PairCalls++;
-        IReadOnlyList<MinedPair> pairs = Pairs.Select((p, i) => (p, i)).Where(x => x.p.A.TrialId == trialId || x.p.B.TrialId == trialId)
-            .Select(x => new MinedPair(x.i + 1, x.p)).ToList();
-        return Task.FromResult(pairs);
+        var path = request.RequestUri!.AbsolutePath;
+        var query = System.Web.HttpUtility.ParseQueryString(request.RequestUri.Query);
+        if (path == "/api/pairs" && query["ids"] is { } ids)
+        {
+            PairCalls++;
+            var named = ids.Split(',').Select(long.Parse).ToList();
+            RequestedIds.AddRange(named);
+            var records = named.Where(id => id >= 1 && id <= Pairs.Count).Order()
+                .Select(id => PairRecordMapping.ToRecord(id, Pairs[(int)id - 1])).ToList();
+            return Json(new PairPage(records, null), ContractJson.Options);
+        }
+        const string trialsPrefix = "/api/trials/";
+        if (path.StartsWith(trialsPrefix, StringComparison.Ordinal) && Trials.GetValueOrDefault(Uri.UnescapeDataString(path[trialsPrefix.Length..])) is { } t)
+            return Json(new TrialResource(t.TrialId, t.Source, t.SourceRecordId, 1, "hash", DateTimeOffset.UtcNow, t), HttpJson);
+        return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
     }
 
-    public Task<Trial?> GetTrialAsync(string trialId, CancellationToken cancellationToken) => Task.FromResult(Trials.GetValueOrDefault(trialId));
+    private static Task<HttpResponseMessage> Json<T>(T body, JsonSerializerOptions options) =>
+        Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = JsonContent.Create(body, options: options) });
 }
 
 [CollectionDefinition(Name)]

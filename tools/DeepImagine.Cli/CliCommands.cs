@@ -18,9 +18,12 @@ internal static class CliCommands
         root.Subcommands.Add(ImportCommand());
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(PairCommands.Build());
+        root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(EvaluateCommands.Evaluate());
         root.Subcommands.Add(EvaluateCommands.EvaluateDose());
+        root.Subcommands.Add(ErrorQueueCommands.Build());
+        foreach (var command in TrainingCommands.Build()) root.Subcommands.Add(command);
         return root;
     }
 
@@ -132,6 +135,11 @@ internal static class CliCommands
         modelCommand.SetAction(async (result, cancellationToken) =>
             await ModelBenchmark.RunAsync(result.GetValue(data)!, result.GetValue(report), result.GetValue(skipPyTorch), cancellationToken));
         bench.Subcommands.Add(modelCommand);
+        var trainSteps = new Option<int>("--steps") { Description = "optimizer steps of the benchmark job", DefaultValueFactory = _ => 40 };
+        var trainCommand = new Command("train", "SFT tokens/s through gpu-learner against the same job in process.") { trainSteps, report };
+        trainCommand.SetAction(async (result, cancellationToken) =>
+            await TrainBenchmark.RunAsync(result.GetValue(trainSteps), result.GetValue(report), cancellationToken));
+        bench.Subcommands.Add(trainCommand);
         return bench;
     }
 }

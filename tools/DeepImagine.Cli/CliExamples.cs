@@ -19,10 +19,18 @@ internal static class CliExamples
         ["deepimagine pairs export"] = "./deepimagine pairs export --kind natural --factor dose --out dose-pairs.jsonl",
         ["deepimagine pairs stats"] = "./deepimagine pairs stats",
         ["deepimagine pairs remine"] = "./deepimagine pairs remine --timeout 600",
+        ["deepimagine pairs audit"] = "./deepimagine pairs audit data/",
         ["deepimagine bench"] = "./deepimagine bench ingest --sizes 1000",
         ["deepimagine bench ingest"] = "./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md",
         ["deepimagine bench pairs"] = "./deepimagine bench pairs --sizes 1000 10000",
         ["deepimagine bench model"] = "./deepimagine bench model --skip-pytorch",
+        ["deepimagine model"] = "./deepimagine model inspect models/base/v1",
+        ["deepimagine model inspect"] = "./deepimagine model inspect models/base/v1",
+        ["deepimagine evaluate"] = "./deepimagine evaluate --train data/benchmarks/ct-open/winter-2025.json --cv 5 --methods prior,logreg,forest --out .run/evaluation/ct-open",
+        ["deepimagine evaluate-dose"] = "./deepimagine evaluate-dose --data data/clindr-dose-response --holdout-fraction 0.25 --out .run/evaluation/dose",
+        ["deepimagine errors"] = "./deepimagine errors list",
+        ["deepimagine errors list"] = "./deepimagine errors list --queue pair-miner-trial-published_error --max 5",
+        ["deepimagine errors replay"] = "./deepimagine errors replay --queue pair-miner-trial-stored_error --match NCT01037244",
     };
 
     /// <summary>Every command of the tree with its path ("deepimagine pairs export").</summary>

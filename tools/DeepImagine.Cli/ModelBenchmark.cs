@@ -11,7 +11,9 @@ namespace DeepImagine.Cli;
 /// <summary>
 /// Model speed on the reference configuration (4 layers, width 256, 4 heads / 2 KV heads, vocab 8k, sequence 256,
 /// 2 threads): training tokens/s, generation tokens/s (batch 1 and 16, 256 new tokens, with and without the KV cache),
-/// peak memory, native memory over 1,000 training steps, and the same model trained by PyTorch (bench/model_bench.py).
+/// peak memory, native memory over 1,000 training steps, resident memory growth while generating 2,048 tokens at batch 8,
+/// supervised fine-tuning at two gradient-accumulation settings (the same loss curve expected), and the same model trained
+/// by PyTorch (bench/model_bench.py).
 /// </summary>
 internal static class ModelBenchmark
 {
@@ -19,6 +21,9 @@ internal static class ModelBenchmark
     private const int Sequence = 256;
     private const int TrainBatch = 8;
     private const int NewTokens = 256;
+    private const int LongBatch = 8;
+    private const int LongNewTokens = 2048;
+    private const int SftSteps = 12;
 
     public static Qwen3Config ReferenceConfig(int vocab) => new()
     {
@@ -60,6 +65,14 @@ internal static class ModelBenchmark
         Console.WriteLine($"generate batch=1 no-cache tokens_per_s={genNoCacheB1:0}");
         var peakMb = ProcessMemory("VmHWM") / 1024.0;
 
+        var (longTps, longGrowthMb, longCacheMb) = LongGeneration(model, tokenizer, prompt);
+        Console.WriteLine($"generate batch={LongBatch} new_tokens={LongNewTokens} cache tokens_per_s={longTps:0} rss_growth_mb={longGrowthMb:0.0} kv_cache_mb={longCacheMb:0.0}");
+
+        var (curveWhole, curveAccumulated) = AccumulationCurves(texts, tokenizer, config);
+        var maxLossDifference = curveWhole.Zip(curveAccumulated).Max(p => Math.Abs(p.First - p.Second));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"sft batch=8x1 loss {string.Join(" ", curveWhole.Select(l => l.ToString("0.0000", CultureInfo.InvariantCulture)))}\nsft batch=2x4 loss {string.Join(" ", curveAccumulated.Select(l => l.ToString("0.0000", CultureInfo.InvariantCulture)))}\nsft max_abs_loss_difference={maxLossDifference:0.000000}"));
+
         // Native memory over 1,000 training steps (small batches, so the run takes a minute).
         var (rssAt100, rssAt1000) = MemoryOverSteps(model, config);
         var growthMb = (rssAt1000 - rssAt100) / 1024.0;
@@ -97,14 +110,67 @@ internal static class ModelBenchmark
                 | generation, batch 1, {NewTokens} new tokens, no cache (tokens/s) | {genNoCacheB1:0} |
                 | peak resident memory (MB) | {peakMb:0} |
                 | resident memory over 1,000 training steps (batch 1 × 32): floor of steps 100–300 → floor of steps 800–1,000 (MB) | {rssAt100 / 1024.0:0} → {rssAt1000 / 1024.0:0} ({growthMb:+0.0;-0.0;0} MB) |
+                | generation, batch {LongBatch}, {LongNewTokens:N0} new tokens, KV cache (tokens/s) | {longTps:0} |
+                | peak resident memory growth during that generation (MB; its KV cache alone is {longCacheMb:0.0} MB) | {longGrowthMb:0.0} |
+                | SFT loss, {SftSteps} steps, batch 8 × accumulation 1 | {string.Join(" ", curveWhole.Select(l => l.ToString("0.000", CultureInfo.InvariantCulture)))} |
+                | SFT loss, {SftSteps} steps, batch 2 × accumulation 4 (same examples, answers of different lengths) | {string.Join(" ", curveAccumulated.Select(l => l.ToString("0.000", CultureInfo.InvariantCulture)))} |
+                | largest difference between the two loss curves | {maxLossDifference:0.000000} |
 
-                Targets: training at least 1.0× PyTorch; batch-16 generation at least 8× batch 1; no native memory growth over 1,000 steps.
+                Targets: training at least 1.0× PyTorch; batch-16 generation at least 8× batch 1; no native memory growth over 1,000 steps;
+                at most 64 MB resident growth while generating 2,048 tokens at batch 8; the same loss curve at both accumulation settings.
+                Speeds depend on what else runs on the machine's cores at the time; memory figures and the loss curves do not.
                 Command: `make bench-model` (`deepimagine bench model`), {BenchmarkReport.Machine()}, {DateTime.UtcNow:yyyy-MM-dd}.
                 """);
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"train_tps={trainTps:0} pytorch_train_tps={(pytorchTps is { } q ? q.ToString("0", CultureInfo.InvariantCulture) : "na")} gen_b1_tps={genB1:0} gen_b16_tps={genB16:0} gen_nocache_b1_tps={genNoCacheB1:0}"));
+            $"train_tps={trainTps:0} pytorch_train_tps={(pytorchTps is { } q ? q.ToString("0", CultureInfo.InvariantCulture) : "na")} gen_b1_tps={genB1:0} gen_b16_tps={genB16:0} gen_nocache_b1_tps={genNoCacheB1:0} sft_accumulation_max_loss_diff={maxLossDifference:0.000000} gen_long_rss_growth_mb={longGrowthMb:0.0}"));
         return 0;
+    }
+
+    /// <summary>
+    /// Generation of <see cref="LongNewTokens"/> tokens at batch <see cref="LongBatch"/> (no stop tokens): tokens/s, the
+    /// growth of the peak resident memory over the resident memory just before (the kernel's peak counter is reset
+    /// first), and the size of the KV cache that growth includes.
+    /// </summary>
+    private static (double TokensPerSecond, double GrowthMb, double KvCacheMb) LongGeneration(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<int> prompt)
+    {
+        var prompts = Enumerable.Range(0, LongBatch).Select(b => (IReadOnlyList<int>)prompt.Take(8 + b).ToList()).ToList(); // left padding too
+        var options = new GenerationOptions { MaxNewTokens = LongNewTokens, StopTokenIds = [] };
+        TextGenerator.Generate(model, tokenizer, prompts, options with { MaxNewTokens = 16 }); // warm-up
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        File.WriteAllText("/proc/self/clear_refs", "5"); // VmHWM := VmRSS
+        var before = ProcessMemory("VmRSS");
+        var watch = Stopwatch.StartNew();
+        var generated = TextGenerator.Generate(model, tokenizer, prompts, options).Sum(r => r.Tokens.Count);
+        var seconds = watch.Elapsed.TotalSeconds;
+        var growthMb = (ProcessMemory("VmHWM") - before) / 1024.0;
+        var c = model.Config;
+        var cacheBytes = 2.0 * c.NumHiddenLayers * LongBatch * (prompts.Max(p => p.Count) + LongNewTokens) * c.NumKeyValueHeads * c.HeadDim * 4;
+        return (generated / seconds, growthMb, cacheBytes / (1 << 20));
+    }
+
+    /// <summary>
+    /// The same SFT run (same model seed, same examples, answers of different lengths) at batch 8 × accumulation 1 and at
+    /// batch 2 × accumulation 4: with token-weighted accumulation both see the same tokens per step and weigh them alike.
+    /// </summary>
+    private static (double[] Whole, double[] Accumulated) AccumulationCurves(IReadOnlyList<string> texts, ChatTokenizer tokenizer, Qwen3Config config)
+    {
+        var examples = texts.Take(64).Select((text, i) =>
+        {
+            var question = text[..Math.Min(text.Length, 300)];
+            var answerLength = 20 + i * 97 % 400;
+            var answer = text.Substring(Math.Min(300, text.Length / 2), Math.Min(answerLength, text.Length - Math.Min(300, text.Length / 2)));
+            return new SftExample([new ChatMessage("user", question), new ChatMessage("assistant", answer)]);
+        }).ToList();
+        var options = new SftOptions { MaxSteps = SftSteps, WarmupSteps = 2, LearningRate = 1e-3, MaxSequenceLength = Sequence, Seed = 3, WeightDecay = 0.01 };
+        double[] Curve(int batch, int accumulation)
+        {
+            using var model = Qwen3ForCausalLM.CreateRandom(config, seed: 5);
+            using var trainer = new SftTrainer(model, tokenizer, options with { BatchSize = batch, GradientAccumulation = accumulation });
+            return trainer.Train(examples).Select(p => p.Loss).ToArray();
+        }
+        return (Curve(8, 1), Curve(2, 4));
     }
 
     /// <summary>Forward, backward and an AdamW step on random tokens, as the SFT trainer does each step.</summary>

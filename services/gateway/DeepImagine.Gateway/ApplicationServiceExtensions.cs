@@ -13,6 +13,7 @@ public static class ApplicationServiceExtensions
     public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.AddGatewayEdge();
         return builder;
     }
 
@@ -51,7 +52,8 @@ public static class ApplicationServiceExtensions
             routes = services.SelectMany(s => s.Routes.Select(r => $"{r} → {s.Name}")).ToArray(),
             health = new[] { "/health", "/alive" },
         }));
-        app.MapReverseProxy();
+        app.UseGatewayEdge();
+        app.MapReverseProxy(GatewayEdge.ForwardWithLimits);
         return app;
     }
 }

@@ -2,6 +2,7 @@ using DeepImagine.Contracts.V1;
 using DeepImagine.PairMiner.Components.Data;
 using DeepImagine.PairMiner.Components.Edge;
 using DeepImagine.Pairs;
+using DeepImagine.ServiceDefaults;
 using DeepImagine.Trials;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,7 +29,10 @@ public static class TrialEndpoints
             .WithName("SubmitTrial")
             .WithSummary("Submit a ClinicalTrials.gov API v2 study (JSON) for ingestion")
             .Accepts<object>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .RequireApiKey()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         trials.MapGet("/stats", async (TrialRepository repository, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await repository.CountBySourceAsync(cancellationToken)))

@@ -12,10 +12,10 @@ namespace DeepImagine.TraceGenerator.Examples;
 public sealed record GenerationOutcome(Guid DatasetId, string DatasetName, int Pairs, int Steps, int Added, IReadOnlyList<DatasetCount> Counts);
 
 /// <summary>
-/// Turns the pairs of one mined trial into step examples of the configured dataset: reads the pairs and their trials
-/// from pair-miner, records each trial's split and registry text, maps every pair to its steps (A→B, B→A), writes a
+/// Turns the new pairs of one mined trial into step examples of the configured dataset: reads exactly those pairs
+/// (<c>PairsMined.NewPairIds</c>) and their trials from pair-miner, records each trial's split and registry text, maps every pair to its steps (A→B, B→A), writes a
 /// trace for each step not stored yet (the external teacher when enabled and agreeing, else the grounded teacher) and
-/// stores them. Running it twice for one trial adds nothing the second time.
+/// stores them. Running it twice for the same pairs adds nothing the second time.
 /// </summary>
 public sealed class ExampleGeneration(
     IPairMinerReader pairMiner,
@@ -24,10 +24,10 @@ public sealed class ExampleGeneration(
     ILogger<ExampleGeneration> logger,
     ExternalTeacher? externalTeacher = null)
 {
-    public async Task<GenerationOutcome> GenerateAsync(string trialId, CancellationToken cancellationToken)
+    public async Task<GenerationOutcome> GenerateAsync(string trialId, IReadOnlyList<long> pairIds, CancellationToken cancellationToken)
     {
         var datasetId = await repository.EnsureDatasetAsync(options.DatasetName, StepFormat.TemplateVersion, cancellationToken);
-        var pairs = await pairMiner.GetPairsAsync(trialId, cancellationToken);
+        var pairs = pairIds.Count == 0 ? [] : await pairMiner.GetPairsAsync(pairIds, cancellationToken);
 
         var trials = new Dictionary<string, Trial>(StringComparer.Ordinal);
         foreach (var id in pairs.SelectMany(p => new[] { p.Pair.A.TrialId, p.Pair.B.TrialId }).Distinct(StringComparer.Ordinal))

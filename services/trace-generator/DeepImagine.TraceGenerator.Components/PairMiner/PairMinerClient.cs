@@ -1,18 +1,20 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using DeepImagine.Contracts.V1;
 using DeepImagine.Pairs;
 using DeepImagine.Trials;
 
 namespace DeepImagine.TraceGenerator.PairMiner;
 
-/// <summary>A pair as pair-miner's read API serves it, mapped back to the shared model.</summary>
+/// <summary>A pair as pair-miner's read API serves it (<see cref="PairRecord"/>), mapped back to the domain pair.</summary>
 public sealed record MinedPair(long Id, CounterfactualPair Pair);
 
 /// <summary>What trace-generator reads from pair-miner: pairs and trials, through its HTTP API only (never its tables).</summary>
 public interface IPairMinerReader
 {
-    Task<IReadOnlyList<MinedPair>> GetPairsAsync(string trialId, CancellationToken cancellationToken);
+    /// <summary>Exactly the named pairs (as <c>PairsMined.NewPairIds</c> names them), in id order; ids pair-miner no longer has are left out.</summary>
+    Task<IReadOnlyList<MinedPair>> GetPairsAsync(IReadOnlyList<long> pairIds, CancellationToken cancellationToken);
 
     /// <summary>The newest stored version of a trial, or null when pair-miner has none.</summary>
     Task<Trial?> GetTrialAsync(string trialId, CancellationToken cancellationToken);
@@ -24,28 +26,23 @@ public sealed class PairMinerClient(HttpClient http) : IPairMinerReader
     public const string ConfigurationKey = "Services:PairMiner";
     public const string DefaultAddress = "http://127.0.0.1:5101";
 
-    // The wire shape of pair-miner's StoredPair: the sides, comparison and label are the shared records in TrialJson's form.
-    private sealed record StoredPairDto(long Id, string Kind, IReadOnlyList<string> Factors, string Relation, double Similarity,
-        PairSide A, PairSide B, PairComparison? Comparison, DirectionLabel Label);
+    /// <summary>Ids per <c>GET /api/pairs?ids=</c>: well under pair-miner's limit (5000) and a URL's usual length limits.</summary>
+    public const int IdsPerRequest = 500;
 
+    // The part of pair-miner's TrialResource that is read here; the trial is the domain record in TrialJson's form.
     private sealed record TrialResourceDto(string TrialId, int Version, Trial Trial);
 
-    public async Task<IReadOnlyList<MinedPair>> GetPairsAsync(string trialId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MinedPair>> GetPairsAsync(IReadOnlyList<long> pairIds, CancellationToken cancellationToken)
     {
-        var path = $"api/trials/{Uri.EscapeDataString(trialId)}/pairs";
-        var pairs = await http.GetFromJsonAsync<List<StoredPairDto>>(path, TrialJson.Options, cancellationToken)
-            ?? throw new InvalidOperationException($"pair-miner answered GET {path} with no body");
-        return pairs.Select(p => new MinedPair(p.Id, new CounterfactualPair
+        var pairs = new List<MinedPair>(pairIds.Count);
+        foreach (var chunk in pairIds.Distinct().Order().Chunk(IdsPerRequest))
         {
-            Kind = p.Kind,
-            Factors = p.Factors,
-            Relation = p.Relation,
-            A = p.A,
-            B = p.B,
-            Comparison = p.Comparison,
-            Direction = p.Label,
-            Similarity = p.Similarity,
-        })).ToList();
+            var path = $"api/pairs?ids={string.Join(',', chunk)}";
+            var page = await http.GetFromJsonAsync<PairPage>(path, ContractJson.Options, cancellationToken)
+                ?? throw new JsonException($"pair-miner answered GET {path} with no body");
+            pairs.AddRange(page.Pairs.Select(PairRecordToDomain.ToMinedPair));
+        }
+        return pairs;
     }
 
     public async Task<Trial?> GetTrialAsync(string trialId, CancellationToken cancellationToken)

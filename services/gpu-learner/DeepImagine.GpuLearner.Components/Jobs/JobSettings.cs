@@ -1,0 +1,165 @@
+using System.Globalization;
+
+namespace DeepImagine.GpuLearner.Jobs;
+
+public static class JobKinds
+{
+    public const string Pretrain = "pretrain";
+    public const string Sft = "sft";
+    public static readonly IReadOnlyList<string> Supported = [Pretrain, Sft];
+}
+
+/// <summary>
+/// A job's hyper-parameters, parsed from the named values of <c>SubmitTrainingJob</c>: every name is known for the
+/// job's kind and every value is in range, or submission fails naming the parameter. Defaults are small enough for a
+/// CPU; <see cref="Normalized"/> lists every value (defaults included), which is what the job's identity hashes.
+/// <c>eval_max_new_tokens</c> 0 (the default) gives the evaluation room for the longest target answer it scores.
+/// </summary>
+public sealed record JobSettings
+{
+    public int Steps { get; init; }
+    public int BatchSize { get; init; }
+    public int GradientAccumulation { get; init; }
+    public double LearningRate { get; init; }
+    public int WarmupSteps { get; init; }
+    public int MaxSequenceLength { get; init; }
+    public int CheckpointEvery { get; init; }
+    public int EvalEvery { get; init; }
+    public long Seed { get; init; }
+    public string? ModelName { get; init; }
+    // pretrain
+    public int VocabSize { get; init; }
+    public int HiddenSize { get; init; }
+    public int IntermediateSize { get; init; }
+    public int Layers { get; init; }
+    public int Heads { get; init; }
+    public int KvHeads { get; init; }
+    public int HeadDim { get; init; }
+    // sft
+    public int LoraRank { get; init; }
+    public double LoraAlpha { get; init; }
+    public int EvalExamples { get; init; }
+    public int EvalMaxNewTokens { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Normalized { get; init; }
+
+    private sealed record Spec(string Name, string[] Kinds, string Default, double Min, double Max, bool Integer = true, bool Text = false);
+
+    private static readonly string[] Both = [JobKinds.Pretrain, JobKinds.Sft];
+    private static readonly string[] PretrainOnly = [JobKinds.Pretrain];
+    private static readonly string[] SftOnly = [JobKinds.Sft];
+
+    private static readonly Spec[] Specs =
+    [
+        new("steps", Both, "", 1, 1_000_000),
+        new("batch_size", Both, "8", 1, 4096),
+        new("grad_accum", Both, "1", 1, 1024),
+        new("learning_rate", Both, "", 1e-7, 1, Integer: false),
+        new("warmup_steps", Both, "", 0, 1_000_000),
+        new("max_seq_len", Both, "", 16, 32768),
+        new("checkpoint_every", Both, "", 1, 1_000_000),
+        new("eval_every", Both, "", 1, 1_000_000),
+        new("seed", Both, "1", 0, int.MaxValue),
+        new("model_name", Both, "", 0, 0, Text: true),
+        new("vocab_size", PretrainOnly, "4096", 512, 262_144),
+        new("hidden_size", PretrainOnly, "128", 16, 16384),
+        new("intermediate_size", PretrainOnly, "384", 16, 65536),
+        new("layers", PretrainOnly, "2", 1, 128),
+        new("heads", PretrainOnly, "4", 1, 128),
+        new("kv_heads", PretrainOnly, "2", 1, 128),
+        new("head_dim", PretrainOnly, "32", 8, 512),
+        new("lora_rank", SftOnly, "16", 1, 512),
+        new("lora_alpha", SftOnly, "32", 0.01, 10_000, Integer: false),
+        new("eval_examples", SftOnly, "48", 1, 100_000),
+        new("eval_max_new_tokens", SftOnly, "0", 0, 4096),
+    ];
+
+    /// <summary>Kind-dependent defaults of the schedule (pretraining runs longer on shorter rows than SFT).</summary>
+    private static string KindDefault(string kind, string name) => (kind, name) switch
+    {
+        (JobKinds.Pretrain, "steps") => "300",
+        (JobKinds.Pretrain, "learning_rate") => "0.003",
+        (JobKinds.Pretrain, "warmup_steps") => "20",
+        (JobKinds.Pretrain, "max_seq_len") => "128",
+        (JobKinds.Pretrain, "checkpoint_every") => "50",
+        (JobKinds.Pretrain, "eval_every") => "100",
+        (JobKinds.Pretrain, "model_name") => "deepimagine-base",
+        (JobKinds.Sft, "steps") => "200",
+        (JobKinds.Sft, "learning_rate") => "0.01",
+        (JobKinds.Sft, "warmup_steps") => "10",
+        (JobKinds.Sft, "max_seq_len") => "1024",
+        (JobKinds.Sft, "checkpoint_every") => "25",
+        (JobKinds.Sft, "eval_every") => "100",
+        (JobKinds.Sft, "model_name") => "",
+        _ => Specs.First(s => s.Name == name).Default,
+    };
+
+    public static JobSettings Parse(string kind, IReadOnlyDictionary<string, string>? given)
+    {
+        if (!JobKinds.Supported.Contains(kind)) throw new JobValidationException("kind", $"'{kind}' is not a job kind here; use {string.Join(" or ", JobKinds.Supported)}");
+        given ??= new Dictionary<string, string>();
+        foreach (var givenName in given.Keys)
+        {
+            var spec = Specs.FirstOrDefault(s => s.Name == givenName)
+                ?? throw new JobValidationException($"hyperParameters.{givenName}", $"unknown hyper-parameter; known: {string.Join(", ", Specs.Where(s => s.Kinds.Contains(kind)).Select(s => s.Name))}");
+            if (!spec.Kinds.Contains(kind)) throw new JobValidationException($"hyperParameters.{givenName}", $"does not apply to {kind} jobs");
+        }
+        var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var spec in Specs.Where(s => s.Kinds.Contains(kind)))
+        {
+            var text = given.TryGetValue(spec.Name, out var v) ? v.Trim() : KindDefault(kind, spec.Name);
+            if (spec.Text)
+            {
+                if (text.Length > 0 && !Store.ModelStore.IsValidName(text))
+                    throw new JobValidationException($"hyperParameters.{spec.Name}", $"'{text}' must be lower-case letters, digits, '.', '-' or '_'");
+                values[spec.Name] = text;
+                continue;
+            }
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
+                throw new JobValidationException($"hyperParameters.{spec.Name}", $"'{text}' is not a number");
+            if (spec.Integer && number != Math.Floor(number))
+                throw new JobValidationException($"hyperParameters.{spec.Name}", $"'{text}' must be a whole number");
+            if (number < spec.Min || number > spec.Max)
+                throw new JobValidationException($"hyperParameters.{spec.Name}", $"{text} is outside {spec.Min.ToString(CultureInfo.InvariantCulture)}..{spec.Max.ToString(CultureInfo.InvariantCulture)}");
+            values[spec.Name] = number.ToString("R", CultureInfo.InvariantCulture);
+        }
+        // A warm-up the caller did not choose never outlasts a short run: at most a tenth of it.
+        if (!given.ContainsKey("warmup_steps"))
+        {
+            var steps = int.Parse(values["steps"], CultureInfo.InvariantCulture);
+            values["warmup_steps"] = Math.Min(int.Parse(values["warmup_steps"], CultureInfo.InvariantCulture), steps / 10).ToString(CultureInfo.InvariantCulture);
+        }
+        int I(string name) => values.TryGetValue(name, out var t) ? int.Parse(t, CultureInfo.InvariantCulture) : 0;
+        double D(string name) => values.TryGetValue(name, out var t) ? double.Parse(t, CultureInfo.InvariantCulture) : 0;
+        var settings = new JobSettings
+        {
+            Steps = I("steps"),
+            BatchSize = I("batch_size"),
+            GradientAccumulation = I("grad_accum"),
+            LearningRate = D("learning_rate"),
+            WarmupSteps = I("warmup_steps"),
+            MaxSequenceLength = I("max_seq_len"),
+            CheckpointEvery = I("checkpoint_every"),
+            EvalEvery = I("eval_every"),
+            Seed = I("seed"),
+            ModelName = values["model_name"] is { Length: > 0 } name ? name : null,
+            VocabSize = I("vocab_size"),
+            HiddenSize = I("hidden_size"),
+            IntermediateSize = I("intermediate_size"),
+            Layers = I("layers"),
+            Heads = I("heads"),
+            KvHeads = I("kv_heads"),
+            HeadDim = I("head_dim"),
+            LoraRank = I("lora_rank"),
+            LoraAlpha = D("lora_alpha"),
+            EvalExamples = I("eval_examples"),
+            EvalMaxNewTokens = I("eval_max_new_tokens"),
+            Normalized = values,
+        };
+        if (kind == JobKinds.Pretrain && settings.Heads % settings.KvHeads != 0)
+            throw new JobValidationException("hyperParameters.kv_heads", $"heads ({settings.Heads}) must be a multiple of kv_heads ({settings.KvHeads})");
+        if (settings.WarmupSteps >= settings.Steps)
+            throw new JobValidationException("hyperParameters.warmup_steps", $"{settings.WarmupSteps} must be below steps ({settings.Steps})");
+        return settings;
+    }
+}

@@ -1,0 +1,15 @@
+using DeepImagine.GpuLearner;
+using DeepImagine.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+app.MigrateDatabase();
+app.MapDefaultEndpoints();
+app.MapApplicationEndpoints();
+app.Run();
+
+/// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,3 @@
+using DeepImagine.FaultTests;
+
+return await FaultRun.RunAsync();
