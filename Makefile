@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train clean
+.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train clean
 
 all: build
 
@@ -109,3 +109,18 @@ train: run
 ## SFT tokens/s through gpu-learner against the same job in process (needs `make train`'s base model); into docs/benchmarks.md.
 bench-train: run
 	./deepimagine bench train --report docs/benchmarks.md
+
+## Containers (README "Operations"): every image offline (Debian base from the apt source, .NET runtime from NuGet).
+images:
+	infra/compose/images.sh
+
+## The stack in containers with this machine's override (host networking; gateway on 127.0.0.1:5200).
+compose-up: images
+	infra/compose/compose.sh up
+
+compose-down:
+	infra/compose/compose.sh down
+
+## Smoke test through the real containers: import, independent deploy, 2 pair-miner replicas, tear down (not in `make test`).
+compose-test:
+	infra/compose/compose-test.sh

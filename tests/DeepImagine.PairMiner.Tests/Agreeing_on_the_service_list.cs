@@ -9,11 +9,11 @@ namespace DeepImagine.PairMiner.Tests;
 public class Agreeing_on_the_service_list
 {
     private static readonly IReadOnlyList<ServiceEntry> Services = ServiceList.Load(Path.Combine(RepoRoot.Path, "infra", ServiceList.FileName));
-    private static string Compose => File.ReadAllText(Path.Combine(RepoRoot.Path, "docker-compose.yml"));
+    private static string ComposeFile(string path) => File.ReadAllText(Path.Combine(RepoRoot.Path, path));
 
-    /// <summary>The lines of one top-level service of docker-compose.yml (two-space indent), or null.</summary>
-    private static string? ComposeBlock(string name) =>
-        Regex.Match(Compose, $@"(?ms)^  {Regex.Escape(name)}:\n(.*?)(?=^  \S|^\S|\z)") is { Success: true } m ? m.Groups[1].Value : null;
+    /// <summary>The lines of one top-level service of a compose file (two-space indent), or null.</summary>
+    private static string? ComposeBlock(string name, string file = "docker-compose.yml") =>
+        Regex.Match(ComposeFile(file), $@"(?ms)^  {Regex.Escape(name)}:\n(.*?)(?=^  \S|^\S|\z)") is { Success: true } m ? m.Groups[1].Value : null;
 
     [Fact]
     public void Lists_pair_miner_and_the_gateway_with_their_ports()
@@ -43,11 +43,35 @@ public class Agreeing_on_the_service_list
             Assert.True(block is not null, $"docker-compose.yml has no service '{service.Name}'");
             Assert.Contains($"dockerfile: services/{service.Name}/Dockerfile", block, StringComparison.Ordinal);
             Assert.Contains($"Urls: http://0.0.0.0:{service.Port}", block, StringComparison.Ordinal);
-            Assert.Contains($"\"{service.Port}:{service.Port}\"", block, StringComparison.Ordinal);
+            // Published ports live in the override docker compose loads by default (host networking refuses them).
+            var published = ComposeBlock(service.Name, "docker-compose.override.yml");
+            Assert.True(published is not null, $"docker-compose.override.yml has no service '{service.Name}'");
+            Assert.Contains($"\"{service.Port}:{service.Port}\"", published, StringComparison.Ordinal);
         }
         var gateway = ComposeBlock("gateway")!;
         foreach (var service in Services.Where(s => s.Routes.Count > 0))
             Assert.Contains($"ReverseProxy__Clusters__{service.Name}__Destinations__primary__Address: http://{service.Name}:{service.Port}", gateway, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_host_network_override_runs_every_listed_service_on_loopback_on_its_own_port_and_the_gateway_reaches_each_one()
+    {
+        const string file = "infra/compose/docker-compose.host.yml";
+        var ports = new Dictionary<string, int>();
+        foreach (var service in Services)
+        {
+            var block = ComposeBlock(service.Name, file);
+            Assert.True(block is not null, $"{file} has no service '{service.Name}'");
+            Assert.Contains("network_mode: host", block, StringComparison.Ordinal);
+            var url = Regex.Match(block, @"Urls: http://127\.0\.0\.1:(\d+)");
+            Assert.True(url.Success, $"{file}: '{service.Name}' does not listen on 127.0.0.1 (Urls)");
+            ports[service.Name] = int.Parse(url.Groups[1].Value);
+            Assert.False(Services.Any(s => s.Port == ports[service.Name]), $"{file}: '{service.Name}' takes port {ports[service.Name]}, a locally run service's");
+        }
+        Assert.Equal(ports.Count, ports.Values.Distinct().Count());
+        var gateway = ComposeBlock("gateway", file)!;
+        foreach (var service in Services.Where(s => s.Routes.Count > 0))
+            Assert.Contains($"ReverseProxy__Clusters__{service.Name}__Destinations__primary__Address: http://127.0.0.1:{ports[service.Name]}", gateway, StringComparison.Ordinal);
     }
 
     [Fact]
