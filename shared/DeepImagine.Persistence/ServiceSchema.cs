@@ -41,6 +41,13 @@ public static partial class ServiceSchema
         return provider;
     }
 
+    /// <summary>A service host applies its own schema's migrations before it consumes or serves anything.</summary>
+    public static Microsoft.AspNetCore.Builder.WebApplication MigrateServiceDatabase(this Microsoft.AspNetCore.Builder.WebApplication app)
+    {
+        app.Services.MigrateServiceDatabase(app.Configuration, app.Logger);
+        return app;
+    }
+
     public static string ConnectionStringFor(string connectionString, string schema) =>
         new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString;
 

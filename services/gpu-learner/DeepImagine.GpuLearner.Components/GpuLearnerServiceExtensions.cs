@@ -40,12 +40,6 @@ public static class GpuLearnerServiceExtensions
         return builder;
     }
 
-    /// <summary>gpu-learner owns schema gpu_learner: its migrations run before it consumes anything.</summary>
-    public static WebApplication MigrateDatabase(this WebApplication app)
-    {
-        app.Services.MigrateServiceDatabase(app.Configuration, app.Logger);
-        return app;
-    }
 
     public static WebApplication MapApplicationEndpoints(this WebApplication app)
     {

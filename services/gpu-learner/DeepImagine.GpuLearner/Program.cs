@@ -1,3 +1,4 @@
+using DeepImagine.Persistence;
 using DeepImagine.GpuLearner;
 using DeepImagine.ServiceDefaults;
 
@@ -6,7 +7,7 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
-app.MigrateDatabase();
+app.MigrateServiceDatabase();
 app.MapDefaultEndpoints();
 app.MapApplicationEndpoints();
 app.Run();

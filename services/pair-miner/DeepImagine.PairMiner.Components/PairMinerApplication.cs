@@ -64,12 +64,6 @@ public static class PairMinerApplication
         return bus;
     }
 
-    /// <summary>pair-miner owns its schema, so it applies its migrations (journal in its schema) before it consumes anything.</summary>
-    public static WebApplication MigrateDatabase(this WebApplication app)
-    {
-        app.Services.MigrateServiceDatabase(app.Configuration, app.Logger);
-        return app;
-    }
 
     public static WebApplication MapApplicationEndpoints(this WebApplication app)
     {

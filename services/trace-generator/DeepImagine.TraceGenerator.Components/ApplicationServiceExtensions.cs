@@ -48,10 +48,8 @@ public static class ApplicationServiceExtensions
         return builder;
     }
 
-    /// <summary>The schema is migrated before anything is consumed or served.</summary>
     public static WebApplication MapApplicationEndpoints(this WebApplication app)
     {
-        app.Services.MigrateServiceDatabase(app.Configuration, app.Logger);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();

@@ -1,3 +1,4 @@
+using DeepImagine.Persistence;
 using DeepImagine.ServiceDefaults;
 using DeepImagine.TraceGenerator;
 
@@ -6,6 +7,7 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
+app.MigrateServiceDatabase();
 app.MapDefaultEndpoints();
 app.MapApplicationEndpoints();
 app.Run();
