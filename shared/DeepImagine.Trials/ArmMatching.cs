@@ -14,6 +14,19 @@ internal static partial class ArmMatching
 
     public sealed record GroupMapping(string? ArmLabel, string? NotAnArm, Dose? Dose);
 
+    /// <summary>A measure's results groups, each mapped to its arm (or marked not an arm), with its analysed N.</summary>
+    public static List<ResultGroup> ResultGroups(IReadOnlyList<Arm> arms, IReadOnlyList<GroupText> groups, IReadOnlyDictionary<string, int> analyzed) =>
+        groups.Zip(MapGroups(arms, groups), (g, m) => new ResultGroup
+        {
+            Id = g.Id,
+            Title = g.Title,
+            Description = g.Description,
+            ArmLabel = m.ArmLabel,
+            NotAnArm = m.NotAnArm,
+            Dose = m.Dose,
+            ParticipantsAnalyzed = analyzed.TryGetValue(g.Id, out var n) ? n : null,
+        }).ToList();
+
     public static IReadOnlyList<GroupMapping> MapGroups(IReadOnlyList<Arm> arms, IReadOnlyList<GroupText> groups)
     {
         // A qualifier every group carries ("… (Period III)") names the period all arms were measured in: match without it.

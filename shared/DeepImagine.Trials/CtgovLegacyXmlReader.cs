@@ -185,16 +185,7 @@ public static class CtgovLegacyXmlReader
                 var id = g.Attr("group_id") ?? throw new TrialValidationException(nctId, path + "/group_list/group/@group_id", "missing: a results group has no id");
                 return new ArmMatching.GroupText(id, g.Value("title") ?? id, g.Value("description"));
             }).ToList();
-            var groups = groupTexts.Zip(ArmMatching.MapGroups(arms, groupTexts), (g, m) => new ResultGroup
-            {
-                Id = g.Id,
-                Title = g.Title,
-                Description = g.Description,
-                ArmLabel = m.ArmLabel,
-                NotAnArm = m.NotAnArm,
-                Dose = m.Dose,
-                ParticipantsAnalyzed = analyzed.TryGetValue(g.Id, out var n) ? n : null,
-            }).ToList();
+            var groups = ArmMatching.ResultGroups(arms, groupTexts, analyzed);
             var groupIds = groups.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
 
             var measurements = new List<Measurement>();

@@ -196,16 +196,7 @@ public static class CtgovV2Reader
                 var id = g.String("id") ?? throw new TrialValidationException(nctId, $"{path}.groups[{gi}].id", "missing: a results group has no id");
                 return new ArmMatching.GroupText(id, g.String("title") ?? id, Normalize.Text(g.String("description")));
             }).ToList();
-            var groups = groupTexts.Zip(ArmMatching.MapGroups(arms, groupTexts), (g, m) => new ResultGroup
-            {
-                Id = g.Id,
-                Title = g.Title,
-                Description = g.Description,
-                ArmLabel = m.ArmLabel,
-                NotAnArm = m.NotAnArm,
-                Dose = m.Dose,
-                ParticipantsAnalyzed = analyzed.TryGetValue(g.Id, out var n) ? n : null,
-            }).ToList();
+            var groups = ArmMatching.ResultGroups(arms, groupTexts, analyzed);
             var groupIds = groups.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
 
             var measurements = new List<Measurement>();
