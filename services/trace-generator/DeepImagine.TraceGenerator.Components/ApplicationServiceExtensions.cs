@@ -5,6 +5,7 @@ using DeepImagine.TraceGenerator.Consuming;
 using DeepImagine.TraceGenerator.Data;
 using DeepImagine.TraceGenerator.Examples;
 using DeepImagine.TraceGenerator.PairMiner;
+using DeepImagine.TraceGenerator.Sources;
 using DeepImagine.TraceGenerator.Teaching;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -41,6 +42,7 @@ public static class ApplicationServiceExtensions
             services.AddSingleton<ExternalTeacher>();
         }
         services.AddScoped<ExampleGeneration>();
+        services.AddScoped<EvidenceInferenceSource>();
 
         builder.AddMessageBus(bus => bus.AddConsumer<PairsMinedConsumer>(typeof(PairsMinedConsumerDefinition)));
         services.AddProblemDetails();
@@ -54,6 +56,7 @@ public static class ApplicationServiceExtensions
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapDatasetEndpoints();
+        app.MapSourceEndpoints();
         return app;
     }
 }
