@@ -42,7 +42,7 @@ public static class ApplicationServiceExtensions
             services.AddSingleton<ExternalTeacher>();
         }
         services.AddScoped<ExampleGeneration>();
-        services.AddScoped<EvidenceInferenceSource>();
+        services.AddSingleton<EvidenceInferenceSource>();
 
         builder.AddMessageBus(bus => bus.AddConsumer<PairsMinedConsumer>(typeof(PairsMinedConsumerDefinition)));
         services.AddProblemDetails();
