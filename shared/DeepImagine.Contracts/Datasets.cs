@@ -81,5 +81,5 @@ public sealed record EvidenceArticleRecord(string Pmcid, string Text);
 
 public sealed record EvidenceArticleImportRequest(IReadOnlyList<EvidenceArticleRecord> Articles);
 
-/// <summary>Articles received, newly stored, and stored in all.</summary>
+/// <summary>Articles received, newly added to the dataset's corpus, and held by it in all.</summary>
 public sealed record EvidenceArticleImportResult(int Articles, int Added, int Stored);

@@ -199,7 +199,7 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The pretraining documents of a dataset: the registry text of its trials and every stored unlabelled article (an
+    /// The pretraining documents of a dataset: the registry text of its trials and its unlabelled articles (an
     /// article is train, unless labelled questions of the same pmcid sit in a held-out split: then that split). Ordered by
     /// a hash of the id, so the two sources interleave and a prefix (the tokenizer's character budget) holds both.
     /// </summary>
@@ -215,7 +215,8 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource)
                 select a.pmcid, coalesce((select q.split from evidence_questions q where q.pmcid = a.pmcid
                                           order by case q.split when 'test' then 0 when 'validation' then 1 else 2 end limit 1), 'train'),
                        a.text, @article
-                from articles a
+                from dataset_articles d join articles a on a.pmcid = d.pmcid
+                where d.dataset_id = @datasetId
             ) documents
             where @split::text is null or split = @split
             order by md5(id), id
@@ -267,14 +268,22 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource)
         return rows.Select(r => new EvidenceInferenceQuestion(r.Pmcid, r.PromptId, r.Intervention, r.Comparator, r.Outcome, r.Label, r.Annotations)).ToList();
     }
 
-    /// <summary>Stores articles not stored yet (by pmcid); returns how many were added and how many are stored in all.</summary>
-    public async Task<(int Added, int Stored)> AddArticlesAsync(IReadOnlyList<EvidenceArticle> articles, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores articles not stored yet (by pmcid) and adds them to the dataset's corpus; returns how many the dataset
+    /// gained and how many it holds.
+    /// </summary>
+    public async Task<(int Added, int Stored)> AddArticlesAsync(Guid datasetId, IReadOnlyList<EvidenceArticle> articles, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var added = articles.Count == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition("""
+        var pmcids = articles.Select(a => a.Pmcid).ToArray();
+        await connection.ExecuteAsync(new CommandDefinition("""
             insert into articles (pmcid, text) select * from unnest(@pmcids, @texts) on conflict (pmcid) do nothing
-            """, new { pmcids = articles.Select(a => a.Pmcid).ToArray(), texts = articles.Select(a => a.Text).ToArray() }, cancellationToken: cancellationToken));
-        var stored = await connection.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from articles", cancellationToken: cancellationToken));
+            """, new { pmcids, texts = articles.Select(a => a.Text).ToArray() }, cancellationToken: cancellationToken));
+        var added = await connection.ExecuteAsync(new CommandDefinition("""
+            insert into dataset_articles (dataset_id, pmcid) select @datasetId, unnest(@pmcids) on conflict do nothing
+            """, new { datasetId, pmcids }, cancellationToken: cancellationToken));
+        var stored = await connection.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from dataset_articles where dataset_id = @datasetId",
+            new { datasetId }, cancellationToken: cancellationToken));
         return (added, (int)stored);
     }
 }

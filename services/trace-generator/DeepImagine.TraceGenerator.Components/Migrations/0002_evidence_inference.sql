@@ -1,5 +1,5 @@
 -- Evidence Inference (data/evidence-inference/SOURCE.md): labelled questions, split by article (pmcid) like trials, and
--- unlabelled trial reports for the pretraining corpus. Their step examples live in examples (pair_kind
+-- unlabelled trial reports for the pretraining corpus of the dataset they were imported into (as trials, via dataset_articles). Their step examples live in examples (pair_kind
 -- 'evidence-inference', pair_key 'evidence-inference:<prompt_id>', trial_ids = {pmcid}).
 create table evidence_questions (
     prompt_id bigint primary key,
@@ -19,4 +19,10 @@ create table articles (
     pmcid text primary key,
     text text not null,
     imported_at timestamptz not null default now()
+);
+
+create table dataset_articles (
+    dataset_id uuid not null references datasets (id),
+    pmcid text not null references articles (pmcid),
+    primary key (dataset_id, pmcid)
 );

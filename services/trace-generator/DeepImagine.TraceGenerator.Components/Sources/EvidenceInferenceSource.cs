@@ -10,7 +10,7 @@ namespace DeepImagine.TraceGenerator.Sources;
 
 /// <summary>
 /// Evidence Inference as a training source: labelled questions become step examples of the configured dataset (split by
-/// article with the trials' stable hash, two orientations each, grounded traces), and unlabelled articles join the
+/// article with the trials' stable hash, two orientations each, grounded traces), and unlabelled articles join its
 /// pretraining corpus. Every write is idempotent: importing the same records again adds nothing.
 /// </summary>
 public sealed class EvidenceInferenceSource(DatasetRepository repository, TraceGenerationOptions options, ILogger<EvidenceInferenceSource> logger)
@@ -73,7 +73,8 @@ public sealed class EvidenceInferenceSource(DatasetRepository repository, TraceG
             if (!seen.Add(r.Pmcid.Trim())) throw new ArgumentException($"articles[{i}] ({r.Pmcid}): field 'pmcid' repeats an earlier article of the request");
             articles.Add(new EvidenceArticle(r.Pmcid.Trim(), r.Text));
         }
-        var (added, stored) = await repository.AddArticlesAsync(articles, cancellationToken);
+        var datasetId = await repository.EnsureDatasetAsync(options.DatasetName, StepFormat.TemplateVersion, cancellationToken);
+        var (added, stored) = await repository.AddArticlesAsync(datasetId, articles, cancellationToken);
         logger.LogInformation("evidence inference: {Articles} articles ({Added} new), {Stored} stored", articles.Count, added, stored);
         return new EvidenceArticleImportResult(articles.Count, added, stored);
     }
