@@ -1,5 +1,4 @@
 using DeepImagine.Imagining;
-using DeepImagine.Imagining.Questions;
 
 namespace DeepImagine.TraceGenerator.Teaching;
 
@@ -26,13 +25,7 @@ public static class EvidenceTeacher
     private static string Conclusion(EvidenceStep step)
     {
         var q = step.Question;
-        var found = q.Label switch
-        {
-            EvidenceInferenceLabels.Increased => "a significant increase",
-            EvidenceInferenceLabels.Decreased => "a significant decrease",
-            _ => "no significant difference",
-        };
-        var reported = $"the annotators' answer is {q.Label}: {found} in {q.Outcome} with {q.Intervention} compared with {q.Comparator}";
+        var reported = $"the annotators' answer is \"{q.Label}\" for {q.Outcome} with {q.Intervention} compared with {q.Comparator}";
         return step.Observed.Direction switch
         {
             ResultDirection.Same => $"{reported}, so the result stays the same (not significant).",
