@@ -23,8 +23,9 @@ public sealed record StepExampleRecord(
 
 /// <summary>
 /// A dataset of step examples as trace-generator serves it (<c>GET /api/datasets</c>, <c>GET /api/datasets/{id}</c>):
-/// examples per factor and split, and how many trials it has seen. <paramref name="Sources"/>: examples per source
-/// (<see cref="ExampleSources"/>) and split.
+/// examples per factor and split, how many trials it has seen, its verifiable prompts (RL) per kind and split
+/// (<paramref name="Prompts"/>; null from a trace-generator older than them), and its examples per source
+/// (<see cref="ExampleSources"/>) and split (<paramref name="Sources"/>).
 /// </summary>
 public sealed record DatasetSummary(
     Guid DatasetId,
@@ -35,7 +36,11 @@ public sealed record DatasetSummary(
     int Trials,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
+    IReadOnlyList<PromptCount>? Prompts = null,
     IReadOnlyList<DatasetSourceCount>? Sources = null);
+
+/// <summary>How many verifiable prompts of one kind (<see cref="VerifiablePromptKinds"/>) a dataset holds in one split.</summary>
+public sealed record PromptCount(string Kind, string Split, int Prompts);
 
 /// <summary>Examples of one source in one split.</summary>
 public sealed record DatasetSourceCount(string Source, string Split, int Examples);

@@ -24,6 +24,7 @@ public static class ApplicationServiceExtensions
         var configuration = builder.Configuration;
         services.AddServiceDatabase(configuration, Schema, typeof(ApplicationServiceExtensions).Assembly);
         services.AddSingleton<DatasetRepository>();
+        services.AddSingleton<PromptRepository>();
         services.AddHealthChecks().AddNpgSql(configuration.GetDeepImagineConnectionString(), name: "postgresql");
 
         var options = configuration.GetSection(TraceGenerationOptions.SectionName).Get<TraceGenerationOptions>() ?? new TraceGenerationOptions();
@@ -57,6 +58,7 @@ public static class ApplicationServiceExtensions
         app.MapOpenApi();
         app.MapDatasetEndpoints();
         app.MapSourceEndpoints();
+        app.MapPromptEndpoints();
         return app;
     }
 }

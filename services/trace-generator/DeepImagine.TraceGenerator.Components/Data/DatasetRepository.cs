@@ -13,7 +13,7 @@ namespace DeepImagine.TraceGenerator.Data;
 public sealed record SeenTrial(string TrialId, string Split, string RegistryText);
 
 /// <summary>Datasets, examples, trial splits and trace sources in schema trace_generator. Every write is idempotent.</summary>
-public sealed class DatasetRepository(NpgsqlDataSource dataSource)
+public sealed class DatasetRepository(NpgsqlDataSource dataSource, PromptRepository prompts)
 {
     public async Task<Guid> EnsureDatasetAsync(string name, int templateVersion, CancellationToken cancellationToken)
     {
@@ -152,7 +152,7 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource)
         var counts = await CountsAsync(row.Id, cancellationToken);
         return new DatasetSummary(row.Id, row.Name, row.TemplateVersion, counts, counts.Sum(c => c.Examples), (int)row.Trials,
             new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(row.UpdatedAt, DateTimeKind.Utc)),
-            await SourceCountsAsync(row.Id, cancellationToken));
+            await prompts.CountsAsync(row.Id, cancellationToken), await SourceCountsAsync(row.Id, cancellationToken));
     }
 
     private sealed class ExampleRow
