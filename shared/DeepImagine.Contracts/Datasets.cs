@@ -75,11 +75,12 @@ public sealed record EvidenceInferenceQuestionRecord(string Pmcid, long PromptId
 public sealed record EvidenceInferenceImportRequest(IReadOnlyList<EvidenceInferenceQuestionRecord> Questions);
 
 /// <summary>
-/// What an import gave: questions received and newly stored, step examples added to the dataset, and the dataset's
-/// counts afterwards. Importing the same questions again adds nothing.
+/// What an import gave: questions received and newly stored, step examples and verifiable prompts (kind
+/// evidence-inference) added to the dataset, and its examples per source afterwards. Importing the same questions again
+/// adds nothing.
 /// </summary>
 public sealed record EvidenceInferenceImportResult(Guid DatasetId, string DatasetName, int Questions, int QuestionsAdded, int ExamplesAdded,
-    IReadOnlyList<DatasetSourceCount> Sources);
+    IReadOnlyList<DatasetSourceCount> Sources, int PromptsAdded);
 
 /// <summary>An unlabelled trial report for pretraining (<c>POST /api/sources/evidence-inference/articles</c>).</summary>
 public sealed record EvidenceArticleRecord(string Pmcid, string Text);

@@ -5,6 +5,7 @@ using DeepImagine.Imagining;
 using DeepImagine.Imagining.Questions;
 using DeepImagine.TraceGenerator.Data;
 using DeepImagine.TraceGenerator.Examples;
+using DeepImagine.TraceGenerator.Prompts;
 using DeepImagine.TraceGenerator.Sources;
 using DeepImagine.TraceGenerator.Teaching;
 using DeepImagine.Trials.Tests;
@@ -38,8 +39,8 @@ public partial class Importing_evidence_inference(HarnessDatabase database)
         var (first, _) = await source.ImportQuestionsAsync(records, CancellationToken.None);
         var (second, _) = await source.ImportQuestionsAsync(records, CancellationToken.None);
 
-        Assert.Equal((1704, 2 * 1704), (first.Questions, first.ExamplesAdded));
-        Assert.Equal((1704, 0, 0), (second.Questions, second.QuestionsAdded, second.ExamplesAdded));
+        Assert.Equal((1704, 2 * 1704, 1704), (first.Questions, first.ExamplesAdded, first.PromptsAdded));
+        Assert.Equal((1704, 0, 0, 0), (second.Questions, second.QuestionsAdded, second.ExamplesAdded, second.PromptsAdded));
         var evidence = second.Sources.Where(s => s.Source == ExampleSources.EvidenceInference).ToDictionary(s => s.Split, s => s.Examples);
         Assert.Equal(2 * 1704, evidence.Values.Sum());
         Assert.Equal(2 * records.Count(r => TrialSplit.Of(r.Pmcid) == TrialSplit.Train), evidence[TrialSplit.Train]);
@@ -63,6 +64,11 @@ public partial class Importing_evidence_inference(HarnessDatabase database)
         Assert.All(page, e => Assert.Equal(StepFormat.TemplateVersion, e.TemplateVersion));
         var summary = await repository.GetAsync(first.DatasetId, CancellationToken.None);
         Assert.Equal(2 * 1704, summary!.Sources!.Where(s => s.Source == ExampleSources.EvidenceInference).Sum(s => s.Examples));
+        // The RL prompts went in through the one insert path, each split as its article's examples.
+        var prompts = summary.Prompts!.Where(p => p.Kind == VerifiablePromptKinds.EvidenceInference).ToDictionary(p => p.Split, p => p.Prompts);
+        Assert.Equal(evidence.ToDictionary(kv => kv.Key, kv => kv.Value / 2), prompts);
+        var stored = await provider.GetRequiredService<PromptRepository>().PromptsAsync(first.DatasetId, TrialSplit.Test, VerifiablePromptKinds.EvidenceInference, null, 1000, CancellationToken.None);
+        Assert.All(stored, p => Assert.Equal(TrialSplit.Test, TrialSplit.Of(p.SourceIds[0])));
     }
 
     [Fact]
@@ -133,15 +139,16 @@ public partial class Importing_evidence_inference(HarnessDatabase database)
     }
 
     [Fact]
-    public void A_question_becomes_a_verifiable_prompt_with_the_label_as_gold_and_the_three_labels_as_options()
+    public void A_question_becomes_a_verifiable_question_prompt_with_the_label_as_gold_and_the_three_labels_as_options()
     {
         var datasetId = StepExample.DatasetIdOf("steps-v2");
         var questions = Bundled();
-        var prompts = questions.Select(q => EvidencePrompts.ToPrompt(datasetId, q)).ToList();
+        var prompts = questions.Select(q => VerifiablePrompts.FromEvidenceQuestion(datasetId, q)).ToList();
 
         Assert.Equal(questions.Count, prompts.Select(p => p.PromptId).Distinct().Count());
-        Assert.Equal(prompts.Select(p => p.PromptId), questions.Select(q => EvidencePrompts.ToPrompt(datasetId, q).PromptId));
-        Assert.All(prompts, p => Assert.Equal(("evidence-inference", EvidenceInferenceLabels.All), (p.Kind, p.Options)));
+        Assert.Equal(prompts.Select(p => p.PromptId), questions.Select(q => VerifiablePrompts.FromEvidenceQuestion(datasetId, q).PromptId));
+        Assert.All(prompts, p => Assert.Equal("evidence-inference", p.Kind));
+        Assert.All(prompts, p => Assert.Equal(EvidenceInferenceLabels.All, p.Options!));
         foreach (var (q, p) in questions.Zip(prompts))
         {
             var expected = q.Label switch
@@ -153,12 +160,17 @@ public partial class Importing_evidence_inference(HarnessDatabase database)
             Assert.Equal(expected, p.Gold);
             Assert.Equal(q.Pmcid, Assert.Single(p.SourceIds));
             Assert.Equal(TrialSplit.Of(q.Pmcid), p.Split);
-            Assert.Contains($"- To: {q.Intervention}\n", p.Prompt, StringComparison.Ordinal);
+            Assert.Equal((QuestionPrompt.SystemText, QuestionPrompt.TemplateVersion), (p.System, p.TemplateVersion));
+            Assert.Contains("Options\n1. significantly increased\n2. significantly decreased\n3. no significant difference\n", p.Prompt, StringComparison.Ordinal);
+            Assert.Contains($"- Intervention\n  - Interventions: {OneLine(q.Intervention)}\n- Comparator\n  - Interventions: {OneLine(q.Comparator)}\n", p.Prompt, StringComparison.Ordinal);
+            Assert.DoesNotContain(q.Pmcid, p.Prompt, StringComparison.Ordinal);
         }
         // Every article's prompts sit in one split, and each split has some.
         Assert.All(prompts.GroupBy(p => p.SourceIds[0]), g => Assert.Single(g.Select(p => p.Split).Distinct()));
         Assert.Equal(TrialSplit.All.Order(), prompts.Select(p => p.Split).Distinct().Order());
     }
+
+    private static string OneLine(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 
     [GeneratedRegex(@"\d+(\.\d+)?")]
     private static partial Regex Number();

@@ -44,7 +44,7 @@ internal static class EvidenceInferenceImport
                     .Select(q => new EvidenceInferenceQuestionRecord(q.Pmcid, q.PromptId, q.Intervention, q.Comparator, q.Outcome, q.Label, q.Annotations)).ToList();
                 var result = await api.ImportEvidenceQuestionsAsync(new EvidenceInferenceImportRequest(questions), cancellationToken);
                 var examples = string.Join(" ", result.Sources.Where(s => s.Source == ExampleSources.EvidenceInference).Select(s => $"{s.Split}={s.Examples}"));
-                Console.WriteLine($"evidence_inference_questions file={file} questions={result.Questions} added={result.QuestionsAdded} examples_added={result.ExamplesAdded} dataset={result.DatasetName} {examples}".TrimEnd());
+                Console.WriteLine($"evidence_inference_questions file={file} questions={result.Questions} added={result.QuestionsAdded} examples_added={result.ExamplesAdded} prompts_added={result.PromptsAdded} dataset={result.DatasetName} {examples}".TrimEnd());
             }
             else
             {

@@ -3,6 +3,7 @@ using DeepImagine.Imagining;
 using DeepImagine.Imagining.Questions;
 using DeepImagine.TraceGenerator.Data;
 using DeepImagine.TraceGenerator.Examples;
+using DeepImagine.TraceGenerator.Prompts;
 using DeepImagine.TraceGenerator.Teaching;
 using Microsoft.Extensions.Logging;
 
@@ -10,10 +11,11 @@ namespace DeepImagine.TraceGenerator.Sources;
 
 /// <summary>
 /// Evidence Inference as a training source: labelled questions become step examples of the configured dataset (split by
-/// article with the trials' stable hash, two orientations each, grounded traces), and unlabelled articles join its
+/// article with the trials' stable hash, two orientations each, grounded traces) and verifiable RL prompts (kind
+/// evidence-inference), and unlabelled articles join its
 /// pretraining corpus. Every write is idempotent: importing the same records again adds nothing.
 /// </summary>
-public sealed class EvidenceInferenceSource(DatasetRepository repository, TraceGenerationOptions options, ILogger<EvidenceInferenceSource> logger)
+public sealed class EvidenceInferenceSource(DatasetRepository repository, PromptRepository prompts, TraceGenerationOptions options, ILogger<EvidenceInferenceSource> logger)
 {
     public const string PairKind = ExampleSources.EvidenceInference;
     public const string Relation = "intervention_vs_comparator";
@@ -44,11 +46,13 @@ public sealed class EvidenceInferenceSource(DatasetRepository repository, TraceG
         var examples = questions.SelectMany(q => Examples(datasetId, q)).ToList();
         var stored = await repository.ExistingAsync(examples.Select(e => e.Id).ToList(), cancellationToken);
         var examplesAdded = await repository.AddExamplesAsync(examples.Where(e => !stored.Contains(e.Id)).ToList(), cancellationToken);
-        logger.LogInformation("evidence inference: {Questions} questions ({QuestionsAdded} new), {ExamplesAdded} new examples in dataset {Dataset}",
-            questions.Count, questionsAdded, examplesAdded, options.DatasetName);
+        // Every split's questions become RL prompts too; the learner picks the split it trains or evaluates on.
+        var promptsAdded = await prompts.AddPromptsAsync(questions.Select(q => VerifiablePrompts.FromEvidenceQuestion(datasetId, q)).ToList(), cancellationToken);
+        logger.LogInformation("evidence inference: {Questions} questions ({QuestionsAdded} new), {ExamplesAdded} new examples and {PromptsAdded} new prompts in dataset {Dataset}",
+            questions.Count, questionsAdded, examplesAdded, promptsAdded, options.DatasetName);
         var sources = await repository.SourceCountsAsync(datasetId, cancellationToken);
         var counts = await repository.CountsAsync(datasetId, cancellationToken);
-        return (new EvidenceInferenceImportResult(datasetId, options.DatasetName, questions.Count, questionsAdded, examplesAdded, sources), counts);
+        return (new EvidenceInferenceImportResult(datasetId, options.DatasetName, questions.Count, questionsAdded, examplesAdded, sources, promptsAdded), counts);
     }
 
     /// <summary>A question's step examples (comparator → intervention and back) with their grounded traces.</summary>
