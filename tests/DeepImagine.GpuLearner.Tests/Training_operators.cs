@@ -156,5 +156,10 @@ public sealed class Training_operators : IDisposable
         var tokenizer = ChatTokenizer.Load(outcome.Version.Directory);
         Assert.Equal(tokenizer.VocabSize, model.Config.VocabSize);
         Assert.NotEmpty(tokenizer.Encode("aspirin: dose 10 mg"));
+        // The corpus size is recorded in the job's own tokens (what `make train` prints as corpus_tokens).
+        var corpus = await new FakeDatasets().CorpusAsync(FakeDatasets.DatasetId, JobValidator.Train, default);
+        Assert.Equal(corpus.Sum(d => tokenizer.Encode(d).Count), outcome.Metrics["corpus_tokens"]);
+        Assert.Equal(corpus.Count, outcome.Metrics["corpus_documents"]);
+        Assert.True(outcome.Metrics["corpus_tokens"] > corpus.Count);
     }
 }

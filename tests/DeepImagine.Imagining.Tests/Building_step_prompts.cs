@@ -80,7 +80,18 @@ public class Building_step_prompts
     }
 
     [Fact]
-    public void A_state_without_a_value_is_refused_naming_the_arm()
+    public void A_state_whose_value_is_not_given_says_so_instead_of_a_number()
+    {
+        var state = Udenafil50 with { Arm = Udenafil50.Arm with { ValueText = null, SpreadText = null, SpreadType = null, N = null } };
+
+        var prompt = StepFormat.BuildPrompt(state, new Perturbation(Factors.Dose, "udenafil 50 mg", "udenafil 150 mg"));
+
+        Assert.Contains("  - Arm value: not given\n", prompt.User, StringComparison.Ordinal);
+        Assert.Contains("When a value is not given", prompt.System, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_state_with_an_empty_value_is_refused_naming_the_arm()
     {
         var state = Udenafil50 with { Arm = Udenafil50.Arm with { ValueText = "" } };
 

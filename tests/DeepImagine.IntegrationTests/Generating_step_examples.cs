@@ -75,6 +75,40 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
     }
 
     [Fact]
+    public async Task Evidence_inference_questions_posted_through_the_gateway_with_the_api_key_become_examples_and_prompts_once()
+    {
+        var gateway = _gateway.CreateClient();
+        var pmcid = $"PMC-it-{Guid.NewGuid():N}";
+        var firstId = Random.Shared.NextInt64(1_000_000_000, 2_000_000_000);
+        var request = new EvidenceInferenceImportRequest(
+        [
+            new(pmcid, firstId, "drug A", "placebo", "pain score", "significantly decreased", 2),
+            new(pmcid, firstId + 1, "drug A", "placebo", "nausea", "no significant difference", 1),
+            new(pmcid, firstId + 2, "drug A", "placebo", "sleep hours", "significantly increased", 3),
+        ]);
+
+        var anonymous = await gateway.PostAsJsonAsync("/api/sources/evidence-inference", request);
+        gateway.DefaultRequestHeaders.Add(DeepImagine.ServiceDefaults.ApiKeys.HeaderName, DeepImagine.ServiceDefaults.ApiKeys.LocalDevelopmentKey);
+        var first = await (await gateway.PostAsJsonAsync("/api/sources/evidence-inference", request)).Content.ReadFromJsonAsync<EvidenceInferenceImportResult>();
+        var second = await (await gateway.PostAsJsonAsync("/api/sources/evidence-inference", request)).Content.ReadFromJsonAsync<EvidenceInferenceImportResult>();
+        var bad = await gateway.PostAsJsonAsync("/api/sources/evidence-inference",
+            new EvidenceInferenceImportRequest([request.Questions[0] with { PromptId = firstId + 3, Outcome = " " }]));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal((3, 3, 6, 3), (first!.Questions, first.QuestionsAdded, first.ExamplesAdded, first.PromptsAdded));
+        Assert.Equal((0, 0, 0), (second!.QuestionsAdded, second.ExamplesAdded, second.PromptsAdded));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains($"questions[0] (prompt_id {firstId + 3}): field 'outcome' is missing", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var examples = await gateway.GetFromJsonAsync<List<StepExampleRecord>>($"/api/datasets/{first.DatasetId}/examples?factor=arm&limit=1000");
+        var ours = examples!.Where(e => e.TrialIds.SequenceEqual([pmcid])).ToList();
+        Assert.Equal(6, ours.Count);
+        Assert.Single(ours.Select(e => e.Split).Distinct()); // one article, one split
+        Assert.Equal(["higher", "higher", "lower", "lower", "same", "same"], ours.Select(e => e.ExpectedDirection).Order());
+        var openApi = await gateway.GetStringAsync("/openapi/trace-generator.json");
+        Assert.Contains("/api/sources/evidence-inference", openApi, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Imported_trials_become_a_dataset_of_step_examples_readable_through_the_api_and_redelivery_adds_nothing()
     {
         var trials = new[] { NewVersion(RepoData.V2Record("NCT01037244")), NewVersion(RepoData.V2Record("NCT00931528")), NewVersion(RepoData.LegacyRecord("NCT02305381")) };

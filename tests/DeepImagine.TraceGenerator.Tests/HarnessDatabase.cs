@@ -59,6 +59,7 @@ public sealed class HarnessDatabase : IAsyncLifetime
         services.AddSingleton(pairMiner.Client());
         if (teacher is not null) services.AddSingleton(teacher);
         services.AddScoped<ExampleGeneration>();
+        services.AddSingleton<DeepImagine.TraceGenerator.Sources.EvidenceInferenceSource>();
         var failuresLeft = failPublishes;
         services.AddMassTransitTestHarness(bus =>
         {

@@ -67,7 +67,21 @@ internal static class CliCommands
 
     private static async Task<int> PublishAsync(string[] inputs, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var records = SourceFiles.Read(inputs).ToList();
+        // Evidence Inference files are a training source of trace-generator, not trial records: sent over HTTP after the trials.
+        var (trialFiles, evidenceFiles) = EvidenceInferenceImport.Partition(inputs);
+        var records = trialFiles.SelectMany(SourceFiles.ReadFile).ToList();
+        if (records.Count > 0 || evidenceFiles.Count == 0) await PublishTrialsAsync(records, wait, timeout, cancellationToken);
+        if (evidenceFiles.Count > 0)
+        {
+            using var host = CliHost.Create(withBus: false);
+            using var api = new GatewayApi(host.Configuration());
+            await EvidenceInferenceImport.SendAsync(api, evidenceFiles, cancellationToken);
+        }
+        return 0;
+    }
+
+    private static async Task PublishTrialsAsync(List<SourceRecord> records, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var host = CliHost.Create(withBus: true);
         await host.StartBusAsync(cancellationToken);
         var correlationId = NewId.NextGuid();
@@ -93,7 +107,6 @@ internal static class CliCommands
             Console.WriteLine($"stored={counter.Stored} new_versions={counter.NewVersions} mined={counter.Mined} new_pairs={counter.NewPairs} rejected={counter.Rejected.Count}");
         }
         await host.StopAsync(CancellationToken.None);
-        return 0;
     }
 
     private static Command StatsCommand()

@@ -64,6 +64,20 @@ internal sealed class GatewayApi : IDisposable
         return (await response.Content.ReadFromJsonAsync<ModelVersionView>(Json, cancellationToken))!;
     }
 
+    public async Task<EvidenceInferenceImportResult> ImportEvidenceQuestionsAsync(EvidenceInferenceImportRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync("api/sources/evidence-inference", request, Json, cancellationToken);
+        await ThrowOnUserErrorAsync(response, "Evidence Inference questions", cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<EvidenceInferenceImportResult>(Json, cancellationToken))!;
+    }
+
+    public async Task<EvidenceArticleImportResult> ImportEvidenceArticlesAsync(EvidenceArticleImportRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync("api/sources/evidence-inference/articles", request, Json, cancellationToken);
+        await ThrowOnUserErrorAsync(response, "Evidence Inference articles", cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<EvidenceArticleImportResult>(Json, cancellationToken))!;
+    }
+
     private async Task<T?> GetAsync<T>(string path, CancellationToken cancellationToken) where T : class
     {
         using var response = await _http.GetAsync(path, cancellationToken);

@@ -50,13 +50,17 @@ internal static class TrainingCommands
         return command;
     }
 
-    /// <summary>The one-line result of a job: <c>job= kind= model= version= steps= train_loss= val_loss= val_direction_acc= majority_acc=</c>.</summary>
+    /// <summary>
+    /// The one-line result of a job: <c>job= kind= model= version= steps= train_loss= val_loss= val_direction_acc= majority_acc=</c>,
+    /// and for pretraining <c>corpus_tokens=</c> (registry text and articles, in the job's tokens).
+    /// </summary>
     public static string SummaryLine(JobView job)
     {
         string Metric(string name) => job.LastMetrics.TryGetValue(name, out var v) ? v.ToString("0.####", CultureInfo.InvariantCulture) : "na";
         return $"job={job.JobId} kind={job.Kind} model={job.ModelName ?? "none"} version={job.ModelVersion?.ToString(CultureInfo.InvariantCulture) ?? "none"} "
             + $"steps={job.Step} train_loss={Metric("train_loss")} val_loss={Metric("val_loss")} val_direction_acc={Metric("val_direction_acc")} majority_acc={Metric("majority_acc")}"
-            + (job.Factor is null ? "" : $" factor={job.Factor}");
+            + (job.Factor is null ? "" : $" factor={job.Factor}")
+            + (job.Kind == "pretrain" ? $" corpus_tokens={Metric("corpus_tokens")}" : "");
     }
 
     private static Dictionary<string, string> ParseSettings(IEnumerable<string> values)

@@ -5,6 +5,7 @@ using DeepImagine.TraceGenerator.Consuming;
 using DeepImagine.TraceGenerator.Data;
 using DeepImagine.TraceGenerator.Examples;
 using DeepImagine.TraceGenerator.PairMiner;
+using DeepImagine.TraceGenerator.Sources;
 using DeepImagine.TraceGenerator.Teaching;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,7 @@ public static class ApplicationServiceExtensions
             services.AddSingleton<ExternalTeacher>();
         }
         services.AddScoped<ExampleGeneration>();
+        services.AddSingleton<EvidenceInferenceSource>();
 
         builder.AddMessageBus(bus => bus.AddConsumer<PairsMinedConsumer>(typeof(PairsMinedConsumerDefinition)));
         services.AddProblemDetails();
@@ -55,6 +57,7 @@ public static class ApplicationServiceExtensions
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapDatasetEndpoints();
+        app.MapSourceEndpoints();
         app.MapPromptEndpoints();
         return app;
     }

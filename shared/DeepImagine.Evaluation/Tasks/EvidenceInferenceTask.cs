@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.IO.Compression;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using DeepImagine.Imagining.Questions;
 
 namespace DeepImagine.Evaluation.Tasks;
 
@@ -15,7 +13,7 @@ public sealed class EvidenceInferenceTask : IEvaluationTask
     public const string QuestionClass = "3-label";
 
     /// <summary>Option order of every prediction.</summary>
-    public static readonly IReadOnlyList<string> Labels = ["significantly increased", "significantly decreased", "no significant difference"];
+    public static readonly IReadOnlyList<string> Labels = EvidenceInferenceLabels.All;
 
     public string Name => "evidence-inference";
 
@@ -23,62 +21,26 @@ public sealed class EvidenceInferenceTask : IEvaluationTask
 
     public ITaskScorer Scorer { get; } = new EvidenceInferenceScorer();
 
-    public IReadOnlyList<TargetQuestion> Load(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"no Evidence Inference file at '{path}'", path);
-        using var stream = File.OpenRead(path);
-        using var reader = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-            ? new StreamReader(new GZipStream(stream, CompressionMode.Decompress), Encoding.UTF8)
-            : new StreamReader(stream, Encoding.UTF8);
-        var questions = new List<TargetQuestion>();
-        var lineNumber = 0;
-        while (reader.ReadLine() is { } line)
-        {
-            lineNumber++;
-            if (line.Trim().Length == 0) continue;
-            var record = $"{Path.GetFileName(path)} line {lineNumber}";
-            JsonObject json;
-            try
-            {
-                json = JsonNode.Parse(line) as JsonObject ?? throw new ArgumentException($"{record}: not a JSON object");
-            }
-            catch (JsonException ex)
-            {
-                throw new ArgumentException($"{record}: not valid JSON: {ex.Message}", ex);
-            }
-            questions.Add(Parse(json, record));
-        }
-        return questions;
-    }
+    public IReadOnlyList<TargetQuestion> Load(string path) =>
+        EvidenceInferenceFile.ReadQuestions(path).Select(ToTarget).ToList();
 
-    public static TargetQuestion Parse(JsonObject json, string record)
+    /// <summary>One line of the file as a question (the reader of <see cref="EvidenceInferenceFile"/>, then the features).</summary>
+    public static TargetQuestion Parse(JsonObject json, string record) => ToTarget(EvidenceInferenceFile.ParseQuestion(json, record));
+
+    private static TargetQuestion ToTarget(EvidenceInferenceQuestion q)
     {
-        var pmcid = Text(json, "pmcid", record) ?? throw new ArgumentException($"{record}: field 'pmcid' is missing");
-        var promptId = json["prompt_id"] is JsonValue v && v.TryGetValue<long>(out var id) ? id
-            : throw new ArgumentException($"{record}: field 'prompt_id' is missing or not a whole number");
-        record = $"{record} (prompt_id {promptId})";
-        var intervention = Text(json, "intervention", record) ?? throw new ArgumentException($"{record}: field 'intervention' is missing");
-        var comparator = Text(json, "comparator", record) ?? throw new ArgumentException($"{record}: field 'comparator' is missing");
-        var outcome = Text(json, "outcome", record) ?? throw new ArgumentException($"{record}: field 'outcome' is missing");
-        int? answer = null;
-        if (Text(json, "label", record) is { } label)
-        {
-            var index = Labels.ToList().FindIndex(l => string.Equals(l, label.Trim(), StringComparison.OrdinalIgnoreCase));
-            if (index < 0) throw new ArgumentException($"{record}: field 'label' is '{label}'; expected one of {string.Join(", ", Labels)}");
-            answer = index;
-        }
         var features = new List<string> { "class:" + QuestionClass };
-        features.AddRange(FeatureWords.Of("i:", intervention));
-        features.AddRange(FeatureWords.Of("c:", comparator));
-        features.AddRange(FeatureWords.Of("o:", outcome));
-        if (comparator.Contains("placebo", StringComparison.OrdinalIgnoreCase)) features.Add("c_placebo");
-        if (comparator.Contains("baseline", StringComparison.OrdinalIgnoreCase)) features.Add("c_baseline");
-        var question = new EvalQuestion(pmcid, [promptId.ToString(CultureInfo.InvariantCulture)], QuestionClass, Labels.Count, features)
+        features.AddRange(FeatureWords.Of("i:", q.Intervention));
+        features.AddRange(FeatureWords.Of("c:", q.Comparator));
+        features.AddRange(FeatureWords.Of("o:", q.Outcome));
+        if (q.Comparator.Contains("placebo", StringComparison.OrdinalIgnoreCase)) features.Add("c_placebo");
+        if (q.Comparator.Contains("baseline", StringComparison.OrdinalIgnoreCase)) features.Add("c_baseline");
+        var question = new EvalQuestion(q.Pmcid, [q.PromptId.ToString(CultureInfo.InvariantCulture)], QuestionClass, Labels.Count, features)
         {
-            Context = $"With respect to {outcome}, characterize the reported difference between {intervention} and those receiving {comparator}.",
+            Context = q.Text,
             Options = Labels,
         };
-        return new TargetQuestion(question, answer);
+        return new TargetQuestion(question, q.LabelIndex);
     }
 
     public string PredictionLine(EvalQuestion question, double[] probabilities, string? note)
@@ -91,12 +53,4 @@ public sealed class EvidenceInferenceTask : IEvaluationTask
         if (note is not null) line["note"] = $"no answer from the method ({note}); class prior given";
         return line.ToJsonString();
     }
-
-    private static string? Text(JsonObject json, string field, string record) => json[field] switch
-    {
-        null => null,
-        JsonValue value when value.TryGetValue<string>(out var s) => string.IsNullOrWhiteSpace(s) ? null : s,
-        JsonValue value => value.ToJsonString(),
-        _ => throw new ArgumentException($"{record}: field '{field}' is not text"),
-    };
 }

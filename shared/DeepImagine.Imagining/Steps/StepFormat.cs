@@ -10,8 +10,15 @@ namespace DeepImagine.Imagining;
 /// </summary>
 public static class StepFormat
 {
-    /// <summary>Version of the prompt and answer wording; stored with every example and model so they cannot drift apart.</summary>
-    public const int TemplateVersion = 1;
+    /// <summary>
+    /// Version of the prompt and answer wording; stored with every example and model so they cannot drift apart.
+    /// 2: a current value may be "not given" (a question whose state is unknown, such as Evidence Inference's), and the
+    /// system text says how to answer then.
+    /// </summary>
+    public const int TemplateVersion = 2;
+
+    /// <summary>How an arm's value is written when the state does not give it.</summary>
+    public const string ValueNotGiven = "not given";
 
     public const string SystemText =
         "You imagine how one clinical-trial result changes when exactly one factor of the trial changes. " +
@@ -19,7 +26,8 @@ public static class StepFormat
         "RESULT: direction=<higher|lower|same> log_ratio=<x|unknown> significant=<yes|no|unknown>\n" +
         "direction: the changed result's value relative to the current one (same = within the reported spread); " +
         "log_ratio: natural logarithm of changed value / current value, or unknown; " +
-        "significant: whether the two results differ significantly.";
+        "significant: whether the two results differ significantly. " +
+        "When a value is not given, infer the change from the interventions, the comparator and the outcome.";
 
     public static StepPrompt BuildPrompt(ResultState state, Perturbation perturbation)
     {
@@ -79,7 +87,8 @@ public static class StepFormat
             throw new ArgumentException($"perturbation changes nothing: From and To are both '{perturbation.From}' (factor {perturbation.Factor})", nameof(perturbation));
         if (string.IsNullOrWhiteSpace(state.OutcomeMeasure))
             throw new ArgumentException("state.OutcomeMeasure is empty", nameof(state));
-        if (string.IsNullOrWhiteSpace(state.Arm.ValueText))
+        // Null means not given (written so); an empty text is a caller's mistake.
+        if (state.Arm.ValueText is not null && string.IsNullOrWhiteSpace(state.Arm.ValueText))
             throw new ArgumentException($"state.Arm.ValueText is empty (arm '{state.Arm.Label}')", nameof(state));
     }
 
@@ -89,7 +98,7 @@ public static class StepFormat
         if (arm.Interventions.Count > 0) Line(text, $"{role} interventions", string.Join("; ", arm.Interventions), indent: "  ");
         else Line(text, $"{role} interventions", "none (placebo or no intervention)", indent: "  ");
         Line(text, $"{role} dose", arm.Dose, indent: "  ");
-        var value = new StringBuilder(arm.ValueText);
+        var value = new StringBuilder(arm.ValueText ?? ValueNotGiven);
         var details = new List<string>();
         if (arm.SpreadText is not null) details.Add(arm.SpreadType is null ? $"spread {arm.SpreadText}" : $"{Lower(arm.SpreadType)} {arm.SpreadText}");
         if (arm.LowerLimitText is not null || arm.UpperLimitText is not null)

@@ -18,8 +18,8 @@ public sealed record ArmResult
     public IReadOnlyList<string> Interventions { get; init; } = [];
     /// <summary>The dose as written, when the record states one.</summary>
     public string? Dose { get; init; }
-    /// <summary>The value as reported (e.g. "-1.25").</summary>
-    public required string ValueText { get; init; }
+    /// <summary>The value as reported (e.g. "-1.25"); null when the state does not give it (the prompt says "not given").</summary>
+    public string? ValueText { get; init; }
     /// <summary>Spread as reported, with its kind (STANDARD_DEVIATION, STANDARD_ERROR, …).</summary>
     public string? SpreadText { get; init; }
     public string? SpreadType { get; init; }

@@ -67,7 +67,7 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
     {
         var datasetId = job.DatasetId!.Value;
         var corpus = await datasets.CorpusAsync(datasetId, JobValidator.Train, cancellationToken);
-        if (corpus.Count == 0) throw new JobValidationException("datasetId", $"dataset {datasetId} has no registry text for its train trials");
+        if (corpus.Count == 0) throw new JobValidationException("datasetId", $"dataset {datasetId} has no pretraining text (registry text or articles) in its train split");
         var validation = (await datasets.CorpusAsync(datasetId, JobValidator.Validation, cancellationToken)).Take(PretrainValidationDocuments).ToList();
 
         // The vocabulary is learned once per job and kept, so a resumed job tokenizes exactly as before.
@@ -117,6 +117,9 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
             return values;
         });
 
+        // Corpus size in the job's own tokens (registry text and articles), so `make train` can report what the model read from.
+        metrics["corpus_tokens"] = corpus.Sum(d => (double)tokenizer.Encode(d).Count);
+        metrics["corpus_documents"] = corpus.Count;
         var staging = store.NewStagingDirectory(modelName);
         Checkpoint.Save(model, staging, new CheckpointMetadata { Step = trainer.Step, Data = $"dataset:{datasetId}", Note = $"pretrain job {job.JobId}" }, tokenizer: tokenizer);
         return await PublishAsync(job, modelName, staging, ModelStore.BaseKind, null, null, metrics, sink, cancellationToken);

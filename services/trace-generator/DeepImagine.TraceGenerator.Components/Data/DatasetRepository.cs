@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using DeepImagine.Contracts.V1;
 using DeepImagine.Imagining;
+using DeepImagine.Imagining.Questions;
 using DeepImagine.TraceGenerator.Examples;
 using DeepImagine.TraceGenerator.Teaching;
 using Npgsql;
@@ -80,9 +81,9 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource, PromptReposit
                 on conflict do nothing
                 """, new
             {
-                e.Id, e.DatasetId, e.PairKey, PairKind = e.Step.Pair.Kind, e.Step.Pair.Relation, e.Step.Orientation, e.Step.Factor, e.Split,
+                e.Id, e.DatasetId, e.PairKey, e.PairKind, e.Relation, e.Orientation, e.Factor, e.Split,
                 TrialIds = e.TrialIds.ToArray(), e.Prompt.TemplateVersion, e.Prompt.System, Prompt = e.Prompt.User, e.Completion,
-                Direction = StepFormat.Word(e.Step.Observed.Direction), e.Step.Observed.LogRatio, e.Step.Observed.Significant,
+                Direction = StepFormat.Word(e.Observed.Direction), e.Observed.LogRatio, e.Observed.Significant,
                 e.Trace.Source, Facts = JsonSerializer.Serialize(e.Trace.Facts, JsonSerializerOptions.Web),
             }, transaction, cancellationToken: cancellationToken));
         }
@@ -151,7 +152,7 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource, PromptReposit
         var counts = await CountsAsync(row.Id, cancellationToken);
         return new DatasetSummary(row.Id, row.Name, row.TemplateVersion, counts, counts.Sum(c => c.Examples), (int)row.Trials,
             new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(row.UpdatedAt, DateTimeKind.Utc)),
-            await prompts.CountsAsync(row.Id, cancellationToken));
+            await prompts.CountsAsync(row.Id, cancellationToken), await SourceCountsAsync(row.Id, cancellationToken));
     }
 
     private sealed class ExampleRow
@@ -197,14 +198,92 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource, PromptReposit
             "select exists (select 1 from examples where id = @exampleId and dataset_id = @datasetId)", new { datasetId, exampleId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// The pretraining documents of a dataset: the registry text of its trials and its unlabelled articles (an
+    /// article is train, unless labelled questions of the same pmcid sit in a held-out split: then that split). Ordered by
+    /// a hash of the id, so the two sources interleave and a prefix (the tokenizer's character budget) holds both.
+    /// </summary>
     public async Task<IReadOnlyList<CorpusDocument>> CorpusAsync(Guid datasetId, string? split, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string TrialId, string Split, string Text)>(new CommandDefinition("""
-            select t.trial_id, t.split, t.registry_text from dataset_trials d join trials t on t.trial_id = d.trial_id
-            where d.dataset_id = @datasetId and (@split::text is null or t.split = @split)
-            order by t.trial_id
-            """, new { datasetId, split }, cancellationToken: cancellationToken));
-        return rows.Select(r => new CorpusDocument(r.TrialId, r.Split, r.Text)).ToList();
+        var rows = await connection.QueryAsync<(string Id, string Split, string Text, string Source)>(new CommandDefinition("""
+            select id, split, text, source from (
+                select t.trial_id as id, t.split, t.registry_text as text, @registry as source
+                from dataset_trials d join trials t on t.trial_id = d.trial_id
+                where d.dataset_id = @datasetId
+                union all
+                select a.pmcid, coalesce((select q.split from evidence_questions q where q.pmcid = a.pmcid
+                                          order by case q.split when 'test' then 0 when 'validation' then 1 else 2 end limit 1), 'train'),
+                       a.text, @article
+                from dataset_articles d join articles a on a.pmcid = d.pmcid
+                where d.dataset_id = @datasetId
+            ) documents
+            where @split::text is null or split = @split
+            order by md5(id), id
+            """, new { datasetId, split, registry = CorpusSources.Registry, article = CorpusSources.EvidenceInferenceArticle }, cancellationToken: cancellationToken));
+        return rows.Select(r => new CorpusDocument(r.Id, r.Split, r.Text, r.Source)).ToList();
+    }
+
+    /// <summary>Examples per source (a mined pair, or an Evidence Inference question) and split.</summary>
+    public async Task<IReadOnlyList<DatasetSourceCount>> SourceCountsAsync(Guid datasetId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Source, string Split, long Count)>(new CommandDefinition("""
+            select case when pair_kind = @evidence then @evidence else @pairs end as source, split, count(*)
+            from examples where dataset_id = @datasetId group by 1, split order by 1, split
+            """, new { datasetId, evidence = ExampleSources.EvidenceInference, pairs = ExampleSources.Pairs }, cancellationToken: cancellationToken));
+        return rows.Select(r => new DatasetSourceCount(r.Source, r.Split, (int)r.Count)).ToList();
+    }
+
+    /// <summary>Stores questions not stored yet (by prompt id); returns how many were added.</summary>
+    public async Task<int> AddEvidenceQuestionsAsync(IReadOnlyList<(EvidenceInferenceQuestion Question, string Split)> questions, CancellationToken cancellationToken)
+    {
+        if (questions.Count == 0) return 0;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            insert into evidence_questions (prompt_id, pmcid, split, intervention, comparator, outcome, label, annotations)
+            select * from unnest(@promptIds, @pmcids, @splits, @interventions, @comparators, @outcomes, @labels, @annotations)
+            on conflict (prompt_id) do nothing
+            """, new
+        {
+            promptIds = questions.Select(q => q.Question.PromptId).ToArray(),
+            pmcids = questions.Select(q => q.Question.Pmcid).ToArray(),
+            splits = questions.Select(q => q.Split).ToArray(),
+            interventions = questions.Select(q => q.Question.Intervention).ToArray(),
+            comparators = questions.Select(q => q.Question.Comparator).ToArray(),
+            outcomes = questions.Select(q => q.Question.Outcome).ToArray(),
+            labels = questions.Select(q => q.Question.Label!).ToArray(),
+            annotations = questions.Select(q => q.Question.Annotations).ToArray(),
+        }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The stored labelled questions of a split (all when null), by prompt id.</summary>
+    public async Task<IReadOnlyList<EvidenceInferenceQuestion>> EvidenceQuestionsAsync(string? split, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long PromptId, string Pmcid, string Intervention, string Comparator, string Outcome, string Label, int? Annotations)>(new CommandDefinition("""
+            select prompt_id, pmcid, intervention, comparator, outcome, label, annotations from evidence_questions
+            where @split::text is null or split = @split order by prompt_id
+            """, new { split }, cancellationToken: cancellationToken));
+        return rows.Select(r => new EvidenceInferenceQuestion(r.Pmcid, r.PromptId, r.Intervention, r.Comparator, r.Outcome, r.Label, r.Annotations)).ToList();
+    }
+
+    /// <summary>
+    /// Stores articles not stored yet (by pmcid) and adds them to the dataset's corpus; returns how many the dataset
+    /// gained and how many it holds.
+    /// </summary>
+    public async Task<(int Added, int Stored)> AddArticlesAsync(Guid datasetId, IReadOnlyList<EvidenceArticle> articles, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var pmcids = articles.Select(a => a.Pmcid).ToArray();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            insert into articles (pmcid, text) select * from unnest(@pmcids, @texts) on conflict (pmcid) do nothing
+            """, new { pmcids, texts = articles.Select(a => a.Text).ToArray() }, cancellationToken: cancellationToken));
+        var added = await connection.ExecuteAsync(new CommandDefinition("""
+            insert into dataset_articles (dataset_id, pmcid) select @datasetId, unnest(@pmcids) on conflict do nothing
+            """, new { datasetId, pmcids }, cancellationToken: cancellationToken));
+        var stored = await connection.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from dataset_articles where dataset_id = @datasetId",
+            new { datasetId }, cancellationToken: cancellationToken));
+        return (added, (int)stored);
     }
 }

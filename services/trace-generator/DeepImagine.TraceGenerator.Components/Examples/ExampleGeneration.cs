@@ -71,7 +71,7 @@ public sealed class ExampleGeneration(
         foreach (var c in candidates.Where(c => !existing.Contains(c.Id)).DistinctBy(c => c.Id))
         {
             var trace = await TraceAsync(datasetId, c.PairKey, c.Step, cancellationToken);
-            examples.Add(new StepExample(c.Id, datasetId, c.PairKey, c.Step, c.Split, c.TrialIds, c.Step.Prompt, trace));
+            examples.Add(StepExample.OfPair(c.Id, datasetId, c.PairKey, c.Step, c.Split, c.TrialIds, trace));
         }
         var added = await repository.AddExamplesAsync(examples, cancellationToken);
         logger.LogInformation("trial {TrialId}: {Pairs} pairs, {Steps} steps, {Added} new examples, {PromptsAdded} new verifiable prompts of {Prompts} in dataset {Dataset}; pairs without a step: {NoStep}",

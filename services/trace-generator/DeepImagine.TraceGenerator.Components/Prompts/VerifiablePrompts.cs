@@ -19,6 +19,8 @@ namespace DeepImagine.TraceGenerator.Prompts;
 /// <item>superiority / comparative / endpoint-met: the CT Open-class questions <see cref="OutcomeQuestionBuilder"/>
 /// builds from a trial's reported analyses, worded by <see cref="QuestionPrompt"/>; gold = the right option; the
 /// split is the trial's own.</item>
+/// <item>evidence-inference: a labelled Evidence Inference question, worded by <see cref="QuestionPrompt"/>; gold = the
+/// label (option, direction, significance); the split is the article's.</item>
 /// </list>
 /// Ids are hashes of what a prompt is about, so building twice gives the same records.
 /// </summary>
@@ -63,6 +65,37 @@ public static class VerifiablePrompts
             }
         }
         return prompts.DistinctBy(p => p.PromptId).ToList();
+    }
+
+    /// <summary>
+    /// A labelled Evidence Inference question as a question prompt (kind evidence-inference): the outcome as the endpoint
+    /// with the dataset's own question as its description, the intervention and comparator as the two arms, the three
+    /// labels as the options; gold = the label's option index, with its direction (intervention relative to comparator)
+    /// and significance. The split is the article's (<see cref="TrialSplit.Of"/> of the pmcid), as for its SFT examples.
+    /// </summary>
+    public static VerifiablePromptRecord FromEvidenceQuestion(Guid datasetId, EvidenceInferenceQuestion question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        var observed = EvidenceSteps.Observed(question); // throws, naming the question, without a label
+        var item = new CtOpenItem
+        {
+            NctId = question.Pmcid,
+            EndpointKey = question.PromptId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Endpoint = new CtOpenEndpoint { Measure = question.Outcome, Description = question.Text },
+            Arms =
+            [
+                new CtOpenArm { Label = "Intervention", Interventions = [new CtOpenIntervention { Name = question.Intervention }] },
+                new CtOpenArm { Label = "Comparator", Interventions = [new CtOpenIntervention { Name = question.Comparator }] },
+            ],
+            MetaLabel = "evidence_inference",
+            Questions = [new CtOpenQuestion { Options = EvidenceInferenceLabels.All, AnswerIndex = question.LabelIndex }],
+        };
+        var prompt = QuestionPrompt.Build(item, 0);
+        return new VerifiablePromptRecord(
+            IdOf(datasetId, VerifiablePromptKinds.EvidenceInference, question.PromptId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            datasetId, VerifiablePromptKinds.EvidenceInference, Factor: null, TrialSplit.Of(question.Pmcid), [question.Pmcid], prompt.TemplateVersion,
+            prompt.System, prompt.User, prompt.Options,
+            new VerifiableAnswer(StepFormat.Word(observed.Direction), observed.Significant, LogRatio: null, question.LabelIndex));
     }
 
     /// <summary>The CT Open class of a question, as the benchmark defines it, named as a prompt kind.</summary>
