@@ -50,7 +50,7 @@ public sealed class Rolling_out_groups : IDisposable
                 var endedByEos = tokens.TokenIds[^1] == policy.Tokenizer.ImEndId || tokens.TokenIds[^1] == policy.Tokenizer.EndOfTextId;
                 Assert.Equal(endedByEos ? RolloutSampler.Eos : RolloutSampler.Length, completion.FinishReason);
                 if (!endedByEos) Assert.Equal(request.Sampling.MaxNewTokens, tokens.TokenIds.Count);
-                Assert.Equal(policy.Tokenizer.Decode(endedByEos ? tokens.TokenIds.Take(tokens.TokenIds.Count - 1) : tokens.TokenIds), completion.Text);
+                Assert.Equal(RolloutSampler.StorableText(policy.Tokenizer.Decode(endedByEos ? tokens.TokenIds.Take(tokens.TokenIds.Count - 1) : tokens.TokenIds)), completion.Text);
             }
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
@@ -179,6 +179,13 @@ public sealed class Rolling_out_groups : IDisposable
         Assert.Contains($"RolloutsRequested batch {request.BatchId}: {field}", reason, StringComparison.Ordinal);
         Assert.Single(worker.Harness.Consumed.Select<RolloutsRequested>(m => m.Context.Message.BatchId == request.BatchId));
         Assert.Empty(worker.Generated(request.BatchId));
+    }
+
+    [Fact]
+    public void A_NUL_character_in_a_completion_is_stored_as_the_replacement_character()
+    {
+        Assert.Equal("a\uFFFDb", RolloutSampler.StorableText("a\0b"));
+        Assert.Equal("plain", RolloutSampler.StorableText("plain"));
     }
 
     [Theory]
