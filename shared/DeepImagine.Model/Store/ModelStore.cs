@@ -50,7 +50,7 @@ public sealed partial class ModelStore
 
     public ModelStore(string root)
     {
-        if (string.IsNullOrWhiteSpace(root)) throw new ArgumentException("the model store needs a directory (GpuLearner:ModelStore)", nameof(root));
+        if (string.IsNullOrWhiteSpace(root)) throw new ArgumentException("the model store needs a directory (GpuLearner:ModelStore, RolloutGenerator:ModelStore)", nameof(root));
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(ModelsDirectory);
     }
