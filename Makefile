@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train clean
+.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train bench-rollouts clean
 
 all: build
 
@@ -109,6 +109,10 @@ train: run
 ## SFT tokens/s through gpu-learner against the same job in process (needs `make train`'s base model); into docs/benchmarks.md.
 bench-train: run
 	./deepimagine bench train --report docs/benchmarks.md
+
+## rollout-generator's sampling in process: 8 prompts x group size 8 in one batch, tiny and default model sizes; into docs/benchmarks.md.
+bench-rollouts:
+	./deepimagine bench rollouts --report docs/benchmarks.md
 
 ## Containers (README "Operations"): every image offline (Debian base from the apt source, .NET runtime from NuGet).
 images:

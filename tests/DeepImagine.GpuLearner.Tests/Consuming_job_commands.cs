@@ -2,7 +2,7 @@ using Dapper;
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Datasets;
 using DeepImagine.GpuLearner.Jobs;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 using DeepImagine.GpuLearner.Training;
 using DeepImagine.Model;
 using DeepImagine.Persistence;

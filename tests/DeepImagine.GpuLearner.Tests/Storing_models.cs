@@ -1,4 +1,4 @@
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 
 namespace DeepImagine.GpuLearner.Tests;
 

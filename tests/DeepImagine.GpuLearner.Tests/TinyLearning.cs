@@ -1,6 +1,6 @@
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Datasets;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 using DeepImagine.Model;
 
 namespace DeepImagine.GpuLearner.Tests;

@@ -1,6 +1,6 @@
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Jobs;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 using DeepImagine.GpuLearner.Training;
 using DeepImagine.Model;
 using Microsoft.Extensions.Logging.Abstractions;

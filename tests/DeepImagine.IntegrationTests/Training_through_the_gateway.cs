@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using DeepImagine.Contracts.V1;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 using DeepImagine.GpuLearner.Tests;
 using Npgsql;
 

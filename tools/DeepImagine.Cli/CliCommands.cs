@@ -153,6 +153,14 @@ internal static class CliCommands
         trainCommand.SetAction(async (result, cancellationToken) =>
             await TrainBenchmark.RunAsync(result.GetValue(trainSteps), result.GetValue(report), cancellationToken));
         bench.Subcommands.Add(trainCommand);
+        var rolloutPrompts = new Option<int>("--prompts") { Description = "prompts in the batch", DefaultValueFactory = _ => 8 };
+        var groupSize = new Option<int>("--group-size") { Description = "completions per prompt", DefaultValueFactory = _ => 8 };
+        var rolloutTokens = new Option<int>("--max-new-tokens") { Description = "token budget per completion", DefaultValueFactory = _ => 128 };
+        var rolloutsCommand = new Command("rollouts", "rollout-generator's sampling (prompts x group size in one batch) in tokens/s, tiny and default model sizes.")
+            { data, rolloutPrompts, groupSize, rolloutTokens, report };
+        rolloutsCommand.SetAction(async (result, cancellationToken) => await RolloutBenchmark.RunAsync(result.GetValue(data)!, result.GetValue(rolloutPrompts),
+            result.GetValue(groupSize), result.GetValue(rolloutTokens), result.GetValue(report), cancellationToken));
+        bench.Subcommands.Add(rolloutsCommand);
         return bench;
     }
 }

@@ -33,6 +33,7 @@ internal static class CliExamples
         ["deepimagine bench ingest"] = "./deepimagine bench ingest --sizes 1000 10000 --report docs/benchmarks.md",
         ["deepimagine bench pairs"] = "./deepimagine bench pairs --sizes 1000 10000",
         ["deepimagine bench model"] = "./deepimagine bench model --skip-pytorch",
+        ["deepimagine bench rollouts"] = "./deepimagine bench rollouts --prompts 8 --group-size 8 --report docs/benchmarks.md",
         ["deepimagine model"] = "./deepimagine model inspect models/base/v1",
         ["deepimagine model inspect"] = "./deepimagine model inspect models/base/v1",
         ["deepimagine evaluate"] = "./deepimagine evaluate --train data/benchmarks/ct-open/winter-2025.json --cv 5 --methods prior,logreg,forest --out .run/evaluation/ct-open",

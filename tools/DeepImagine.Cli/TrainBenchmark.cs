@@ -3,7 +3,7 @@ using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner;
 using DeepImagine.GpuLearner.Datasets;
 using DeepImagine.GpuLearner.Jobs;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 using DeepImagine.GpuLearner.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,7 +1,7 @@
 using DeepImagine.GpuLearner.Api;
 using DeepImagine.GpuLearner.Datasets;
 using DeepImagine.GpuLearner.Jobs;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 using DeepImagine.GpuLearner.Training;
 using DeepImagine.Persistence;
 using DeepImagine.ServiceDefaults;

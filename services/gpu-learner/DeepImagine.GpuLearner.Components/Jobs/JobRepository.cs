@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using DeepImagine.Contracts.V1;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 using Npgsql;
 
 namespace DeepImagine.GpuLearner.Jobs;

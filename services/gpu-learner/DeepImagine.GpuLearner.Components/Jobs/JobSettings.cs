@@ -110,7 +110,7 @@ public sealed record JobSettings
             var text = given.TryGetValue(spec.Name, out var v) ? v.Trim() : KindDefault(kind, spec.Name);
             if (spec.Text)
             {
-                if (text.Length > 0 && !Store.ModelStore.IsValidName(text))
+                if (text.Length > 0 && !DeepImagine.Model.Store.ModelStore.IsValidName(text))
                     throw new JobValidationException($"hyperParameters.{spec.Name}", $"'{text}' must be lower-case letters, digits, '.', '-' or '_'");
                 values[spec.Name] = text;
                 continue;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Datasets;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 
 namespace DeepImagine.GpuLearner.Jobs;
 

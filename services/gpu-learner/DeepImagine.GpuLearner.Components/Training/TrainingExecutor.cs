@@ -3,7 +3,7 @@ using System.Text.Json;
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Datasets;
 using DeepImagine.GpuLearner.Jobs;
-using DeepImagine.GpuLearner.Store;
+using DeepImagine.Model.Store;
 using DeepImagine.Model;
 using Microsoft.Extensions.Logging;
 

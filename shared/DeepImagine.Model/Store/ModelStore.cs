@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using DeepImagine.Model;
 
-namespace DeepImagine.GpuLearner.Store;
+namespace DeepImagine.Model.Store;
 
 /// <summary>One file of a model version with its size and SHA-256.</summary>
 public sealed record ManifestFile(string Path, long Bytes, string Sha256);
@@ -50,7 +50,7 @@ public sealed partial class ModelStore
 
     public ModelStore(string root)
     {
-        if (string.IsNullOrWhiteSpace(root)) throw new ArgumentException("the model store needs a directory (GpuLearner:ModelStore)", nameof(root));
+        if (string.IsNullOrWhiteSpace(root)) throw new ArgumentException("the model store needs a directory (GpuLearner:ModelStore, RolloutGenerator:ModelStore)", nameof(root));
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(ModelsDirectory);
     }
