@@ -99,7 +99,9 @@ public sealed class GrpoExecutor(ModelStore store, IDatasetSource datasets, IRol
                 state = state with { NextBatch = nextBatch, DroppedStale = state.DroppedStale + dropped };
                 var groups = await ReadGroupsAsync(chosen, cancellationToken);
 
+                var trainClock = Stopwatch.StartNew();
                 var stats = trainer.Train(groups);
+                var trainSeconds = trainClock.Elapsed.TotalSeconds;
                 await inbox.MarkUsedAsync(job.JobId, chosen.Select(c => c.GroupId).ToList(), (int)stats.Step, cancellationToken);
                 var lags = chosen.Select(c => state.PolicyVersion - c.PolicyVersion).ToList();
                 var generated = groups.Sum(g => g.Completions.Sum(c => c.Tokens.Count));
@@ -112,6 +114,7 @@ public sealed class GrpoExecutor(ModelStore store, IDatasetSource datasets, IRol
                     ["dropped_stale"] = state.DroppedStale,
                     ["dropped_stale_step"] = dropped,
                     ["wait_rollout_s"] = waitSeconds,
+                    ["train_s"] = trainSeconds,
                     ["publish_policy_s"] = publishSeconds,
                 };
                 publishSeconds = 0;
