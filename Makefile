@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train clean
+.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train bench-grpo clean
 
 all: build
 
@@ -109,6 +109,13 @@ train: run
 ## SFT tokens/s through gpu-learner against the same job in process (needs `make train`'s base model); into docs/benchmarks.md.
 bench-train: run
 	./deepimagine bench train --report docs/benchmarks.md
+
+# GRPO through the services with a second rollout-generator (competing consumer) on ROLLOUT2_PORT; needs the
+# rollout-generator and reward-verifier services in infra/services.tsv and a trained base (make train).
+ROLLOUT2_PORT ?= 5114
+bench-grpo: run
+	infra/local/services.sh start-extra rollout-generator $(ROLLOUT2_PORT)
+	@./deepimagine bench grpo --report docs/benchmarks.md; status=$$?; infra/local/services.sh stop-extra rollout-generator $(ROLLOUT2_PORT) >/dev/null; exit $$status
 
 ## Containers (README "Operations"): every image offline (Debian base from the apt source, .NET runtime from NuGet).
 images:
