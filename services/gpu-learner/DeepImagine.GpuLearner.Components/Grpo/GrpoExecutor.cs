@@ -31,7 +31,7 @@ public sealed class GrpoExecutor(ModelStore store, IDatasetSource datasets, IRol
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>What a resumed job continues with: its step, the policy version counter, the batch counter (group ids are never reused) and what it counted.</summary>
-    private sealed record JobState(int Step, int PolicyVersion, long NextBatch, long DroppedStale, double ValRewardStart, double ValAccStart);
+    private sealed record JobState(int Step, int PolicyVersion, long NextBatch, long DroppedStale, double? ValRewardStart, double? ValAccStart);
 
     public static string DefaultModelName(JobRecord job) => $"{job.BaseModel}-grpo-{job.JobId.ToString("N")[..8]}";
 
@@ -152,19 +152,21 @@ public sealed class GrpoExecutor(ModelStore store, IDatasetSource datasets, IRol
         var metrics = new Dictionary<string, double>
         {
             ["steps"] = settings.Steps,
-            ["val_reward_start"] = state.ValRewardStart,
-            ["val_reward_end"] = rewardEnd,
-            ["val_acc_start"] = state.ValAccStart,
-            ["val_acc_end"] = accuracyEnd,
             ["dropped_stale"] = state.DroppedStale,
             ["val_prompts"] = validationPrompts.Count,
         };
+        // Absent (not NaN) when no validation prompt is scorable: JSON has no NaN, and the CLI then prints "na".
+        if (state.ValRewardStart is { } rs) metrics["val_reward_start"] = rs;
+        if (rewardEnd is { } re) metrics["val_reward_end"] = re;
+        if (state.ValAccStart is { } accs) metrics["val_acc_start"] = accs;
+        if (accuracyEnd is { } acce) metrics["val_acc_end"] = acce;
         // The last step's row carries the validation before and after, for the curves and GET /api/jobs/{id}/metrics.
         var history = await sink.HistoryAsync(cancellationToken);
         if (history.LastOrDefault() is { } lastPoint)
         {
             var values = new Dictionary<string, double>(lastPoint.Values ?? new Dictionary<string, double>());
-            foreach (var name in new[] { "val_reward_start", "val_reward_end", "val_acc_start", "val_acc_end" }) values[name] = metrics[name];
+            foreach (var name in new[] { "val_reward_start", "val_reward_end", "val_acc_start", "val_acc_end" })
+                if (metrics.TryGetValue(name, out var v)) values[name] = v;
             await sink.CheckpointedAsync(lastPoint.Step, [lastPoint with { ValDirectionAccuracy = accuracyEnd, Values = values }], cancellationToken);
             history = await sink.HistoryAsync(cancellationToken);
         }
@@ -271,7 +273,7 @@ public sealed class GrpoExecutor(ModelStore store, IDatasetSource datasets, IRol
     }
 
     /// <summary>Mean reward and direction accuracy of greedy answers on the validation prompts (scorable ones).</summary>
-    private static (double Reward, double Accuracy) Validate(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<VerifiablePromptRecord> prompts, JobSettings settings)
+    private static (double? Reward, double? Accuracy) Validate(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<VerifiablePromptRecord> prompts, JobSettings settings)
     {
         var answers = new List<ValidationAnswer>();
         foreach (var chunk in prompts.Chunk(8))
@@ -281,7 +283,7 @@ public sealed class GrpoExecutor(ModelStore store, IDatasetSource datasets, IRol
             answers.AddRange(chunk.Zip(results, (p, r) => ValidationScoring.Score(p, r.Text)));
         }
         var scored = answers.Where(a => a.Reward is not null).ToList();
-        return scored.Count == 0 ? (double.NaN, double.NaN) : (scored.Average(a => a.Reward!.Value), scored.Average(a => a.Correct == true ? 1.0 : 0.0));
+        return scored.Count == 0 ? (null, null) : (scored.Average(a => a.Reward!.Value), scored.Average(a => a.Correct == true ? 1.0 : 0.0));
     }
 
     private StoredVersion PublishPolicy(JobRecord job, string modelName, StoredVersion root, Qwen3ForCausalLM model, ChatTokenizer tokenizer, int step,
