@@ -75,6 +75,9 @@ public sealed class FakeRolloutSide : IRolloutSource
     }
 
     public bool InjectStale { get; set; }
+    /// <summary>When set, completions are sampled from the requested policy version as rollout-generator would load it (base + adapter from the store).</summary>
+    public ModelStore? SampleFrom { get; set; }
+    private readonly Dictionary<int, Qwen3ForCausalLM> _policies = [];
     public int InjectedStale { get; private set; }
     public List<RolloutsRequested> Requests { get; } = [];
 
@@ -99,11 +102,38 @@ public sealed class FakeRolloutSide : IRolloutSource
         }
     }
 
+    private Qwen3ForCausalLM Policy(RolloutsRequested request)
+    {
+        if (_policies.TryGetValue(request.PolicyVersion, out var loaded)) return loaded;
+        var version = SampleFrom!.Find(request.ModelName, request.PolicyVersion) ?? throw new InvalidOperationException($"no {request.ModelName} v{request.PolicyVersion}");
+        var parent = SampleFrom.Find(version.Manifest.ParentModel!, version.Manifest.ParentVersion)!;
+        var model = Checkpoint.Load(parent.Directory);
+        Checkpoint.LoadAdapter(model, version.Directory);
+        return _policies[request.PolicyVersion] = model;
+    }
+
     private RewardsVerified Group(RolloutsRequested request, RolloutPrompt prompt, int version, bool zeroStd)
     {
         var promptTokens = InProcessRollouts.PromptTokens(_tokenizer, [new ChatMessage("system", prompt.System), new ChatMessage("user", prompt.Prompt)]);
-        var completions = Enumerable.Range(0, request.GroupSize).Select(i => (IReadOnlyList<int>)new[] { 40 + i % 3, 50 + i % 2, _tokenizer.ImEndId }).ToList();
+        IReadOnlyList<IReadOnlyList<int>> completions = Enumerable.Range(0, request.GroupSize).Select(i => (IReadOnlyList<int>)new[] { 40 + i % 3, 50 + i % 2, _tokenizer.ImEndId }).ToList();
         float[][] logProbs;
+        if (SampleFrom is not null)
+        {
+            var sampled = TextGenerator.Generate(Policy(request), _tokenizer, Enumerable.Repeat(promptTokens, request.GroupSize).ToList(),
+                new GenerationOptions
+                {
+                    MaxNewTokens = request.Sampling.MaxNewTokens, Temperature = request.Sampling.Temperature, Seed = request.Sampling.Seed ?? 0,
+                    // A random tiny model hardly ever writes <|im_end|>: half the vocabulary ends a completion, so most are not truncated (and so are learned).
+                    StopTokenIds = [.. Enumerable.Range(0, _tokenizer.VocabSize / 2), _tokenizer.ImEndId],
+                });
+            completions = sampled.Select(r => r.Tokens).ToList();
+            logProbs = sampled.Select(r => r.LogProbs.ToArray()).ToArray();
+            _groups[prompt.GroupId] = new RolloutGroupView(prompt.GroupId, request.JobId, prompt.PromptId, request.ModelName, version, promptTokens,
+                sampled.Select((r, i) => new RolloutTokens(i, r.Tokens, r.LogProbs, r.FinishReason == StoppingCriteria.Length ? "length" : "eos")).ToList(), "sampling-worker", DateTimeOffset.UtcNow);
+            // A reward the policy can move: 1 for an even first token.
+            var byParity = sampled.Select((r, i) => new CompletionReward(i, r.Tokens[0] % 2 == 0 ? 1.0 : 0.0, 0, true, new Dictionary<string, double>())).ToList();
+            return new RewardsVerified(request.JobId, request.BatchId, prompt.GroupId, prompt.PromptId, request.ModelName, version, byParity, DateTimeOffset.UtcNow);
+        }
         using (no_grad())
         using (NewDisposeScope())
         {
@@ -230,6 +260,25 @@ public sealed class Training_with_rollouts : IAsyncLifetime
         Assert.Contains("val_acc_end", outcome.Metrics.Keys);
         Assert.True(File.Exists(Path.Combine(outcome.Version.Directory, Checkpoint.AdapterWeightsFile)));
         Assert.True(File.Exists(Path.Combine(outcome.Version.Directory, DeepImagine.GpuLearner.Training.TrainingCurves.FileName)));
+    }
+
+    [Fact]
+    public async Task Completions_sampled_from_a_published_policy_version_match_the_learners_log_probs()
+    {
+        // No lag allowed: every group is sampled by the version the learner trains, so sampler and learner must agree.
+        _side.SampleFrom = _store.Store;
+        var hyper = new Dictionary<string, string>(Small) { ["steps"] = "3", ["max_off_policy_steps"] = "0", ["checkpoint_every"] = "3", ["learning_rate"] = "0.01" };
+        var sink = new ITrainingSinkDecorator(new RecordingSink());
+        await Executor().RunAsync(Job(Guid.NewGuid()) with { HyperParameters = hyper }, JobSettings.Parse(JobKinds.Grpo, hyper), sink, CancellationToken.None);
+        Assert.Equal(3, sink.Inner.Steps.Count);
+        Assert.All(sink.Inner.Steps, p =>
+        {
+            Assert.Equal(0, Value(p, "version_lag_max"));
+            Assert.Equal(0, Value(p, "ratio_masked"));
+            Assert.True(Value(p, "logprob_gap") < 1e-3, $"step {p.Step}: sampler/learner gap {Value(p, "logprob_gap")}");
+        });
+        // Something was learned at every step (so the gap was measured, and later versions really have new weights).
+        Assert.All(sink.Inner.Steps, p => Assert.True(Value(p, "learned_tokens") > 0 && Value(p, "grad_norm") > 0, $"step {p.Step} learned nothing"));
     }
 
     [Fact]
