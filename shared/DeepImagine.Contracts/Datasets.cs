@@ -23,7 +23,8 @@ public sealed record StepExampleRecord(
 
 /// <summary>
 /// A dataset of step examples as trace-generator serves it (<c>GET /api/datasets</c>, <c>GET /api/datasets/{id}</c>):
-/// examples per factor and split, and how many trials it has seen.
+/// examples per factor and split, how many trials it has seen, and its verifiable prompts (RL) per kind and split
+/// (<paramref name="Prompts"/>; null from a trace-generator older than them).
 /// </summary>
 public sealed record DatasetSummary(
     Guid DatasetId,
@@ -33,7 +34,11 @@ public sealed record DatasetSummary(
     int Examples,
     int Trials,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<PromptCount>? Prompts = null);
+
+/// <summary>How many verifiable prompts of one kind (<see cref="VerifiablePromptKinds"/>) a dataset holds in one split.</summary>
+public sealed record PromptCount(string Kind, string Split, int Prompts);
 
 /// <summary>
 /// The registry text of one trial a dataset has seen (<c>GET /api/datasets/{id}/corpus?split=</c>): title, conditions,

@@ -73,6 +73,7 @@ public class Reading_and_writing_step_answers
     [InlineData("- RESULT: direction=higher, log_ratio=1e-300, significant=yes.", ResultDirection.Higher, 1e-300, true)]
     [InlineData("RESULT: direction=lower log_ratio=-1.7976931348623157E+308 significant=yes", ResultDirection.Lower, -1.7976931348623157E+308, true)]
     [InlineData("RESULT: direction=lower log_ratio=9 significant=no\nOn reflection:\nRESULT: direction=higher log_ratio=0.2 significant=yes", ResultDirection.Higher, 0.2, true)]
+    [InlineData("Windows line ends.\r\nRESULT: direction=lower log_ratio=-0.5 significant=no\r\n", ResultDirection.Lower, -0.5, false)]
     public void Tolerated_variations_of_the_result_line_read_as_the_last_result_line_says(string completion, ResultDirection direction, double? logRatio, bool? significant)
     {
         var parsed = StepAnswer.Parse(completion);

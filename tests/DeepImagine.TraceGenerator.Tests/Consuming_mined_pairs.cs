@@ -104,7 +104,7 @@ public class Consuming_mined_pairs(HarnessDatabase database)
     }
 
     [Fact]
-    public async Task A_trial_with_nothing_mined_is_not_fetched()
+    public async Task A_trial_with_nothing_mined_fetches_no_pair_and_announces_nothing()
     {
         var pairMiner = new FakePairMiner().WithTrial("NCT01037244", 3);
         await using var provider = database.Services(pairMiner, NewDatasetName());

@@ -54,6 +54,7 @@ public sealed class HarnessDatabase : IAsyncLifetime
         services.AddLogging();
         services.AddServiceDatabase(Configuration, Schema, typeof(ApplicationServiceExtensions).Assembly);
         services.AddSingleton<DatasetRepository>();
+        services.AddSingleton<PromptRepository>();
         services.AddSingleton(new TraceGenerationOptions { DatasetName = datasetName });
         services.AddSingleton(pairMiner.Client());
         if (teacher is not null) services.AddSingleton(teacher);

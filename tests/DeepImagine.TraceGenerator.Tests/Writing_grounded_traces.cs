@@ -35,6 +35,18 @@ public partial class Writing_grounded_traces
     }
 
     [Fact]
+    public void A_trial_whose_results_groups_are_not_all_arms_still_gets_a_trace_for_every_step()
+    {
+        // NCT00495469 reports a results group that maps to no arm: the dose-response facts skip it instead of failing the
+        // whole PairsMined (its message went to the error queue before).
+        var trial = Mined.Trial("NCT00495469");
+        var steps = Mined.Pairs("NCT00495469").SelectMany(p => PairSteps.FromPair(p, trial, trial)).ToList();
+        Assert.NotEmpty(steps);
+
+        Assert.All(steps, step => Assert.False(string.IsNullOrWhiteSpace(GroundedTeacher.Write(step).Text)));
+    }
+
+    [Fact]
     public void A_dose_step_states_the_ratio_where_the_new_dose_lies_and_the_shape_without_the_answer()
     {
         // NCT01037244: udenafil 50 / 100 / 150 mg vs placebo; change in IIEF-EF 4.85 (50), 6.98 (100), 7.76 (150), -0.19 (placebo).

@@ -23,6 +23,7 @@ public static class ApplicationServiceExtensions
         var configuration = builder.Configuration;
         services.AddServiceDatabase(configuration, Schema, typeof(ApplicationServiceExtensions).Assembly);
         services.AddSingleton<DatasetRepository>();
+        services.AddSingleton<PromptRepository>();
         services.AddHealthChecks().AddNpgSql(configuration.GetDeepImagineConnectionString(), name: "postgresql");
 
         var options = configuration.GetSection(TraceGenerationOptions.SectionName).Get<TraceGenerationOptions>() ?? new TraceGenerationOptions();
@@ -54,6 +55,7 @@ public static class ApplicationServiceExtensions
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapDatasetEndpoints();
+        app.MapPromptEndpoints();
         return app;
     }
 }

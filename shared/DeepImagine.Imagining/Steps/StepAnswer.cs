@@ -106,6 +106,6 @@ public static partial class StepAnswer
         return (matches.Count == 0 ? completion : completion[..matches[^1].Index]).Trim();
     }
 
-    [GeneratedRegex(@"^[ \t*>#-]*RESULT\s*:\**(?<fields>[^\r\n]*)$", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[ \t*>#-]*RESULT\s*:\**(?<fields>[^\r\n]*)\r?$", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ResultLinePattern();
 }

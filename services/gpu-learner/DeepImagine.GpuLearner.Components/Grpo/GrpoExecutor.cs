@@ -272,7 +272,7 @@ public sealed class GrpoExecutor(ModelStore store, IDatasetSource datasets, IRol
         return groups;
     }
 
-    /// <summary>Mean reward and direction accuracy of greedy answers on the validation prompts (scorable ones).</summary>
+    /// <summary>Mean reward and accuracy (direction or option) of greedy answers on the validation prompts, each over the prompts whose gold knows it.</summary>
     private static (double? Reward, double? Accuracy) Validate(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<VerifiablePromptRecord> prompts, JobSettings settings)
     {
         var answers = new List<ValidationAnswer>();
@@ -282,8 +282,9 @@ public sealed class GrpoExecutor(ModelStore store, IDatasetSource datasets, IRol
             var results = TextGenerator.Generate(model, tokenizer, encoded, new GenerationOptions { MaxNewTokens = settings.MaxNewTokens });
             answers.AddRange(chunk.Zip(results, (p, r) => ValidationScoring.Score(p, r.Text)));
         }
-        var scored = answers.Where(a => a.Reward is not null).ToList();
-        return scored.Count == 0 ? (null, null) : (scored.Average(a => a.Reward!.Value), scored.Average(a => a.Correct == true ? 1.0 : 0.0));
+        var rewarded = answers.Where(a => a.Reward is not null).ToList();
+        var decided = answers.Where(a => a.Correct is not null).ToList();
+        return (rewarded.Count == 0 ? null : rewarded.Average(a => a.Reward!.Value), decided.Count == 0 ? null : decided.Average(a => a.Correct == true ? 1.0 : 0.0));
     }
 
     private StoredVersion PublishPolicy(JobRecord job, string modelName, StoredVersion root, Qwen3ForCausalLM model, ChatTokenizer tokenizer, int step,

@@ -63,9 +63,9 @@ public static class DatasetEndpoints
     private static ProblemHttpResult? BadSplit(string? split) =>
         split is not null && !TrialSplit.All.Contains(split) ? BadRequest("split", $"split '{split}' is not one of {string.Join(", ", TrialSplit.All)}") : null;
 
-    private static ProblemHttpResult BadRequest(string field, string detail) => TypedResults.Problem(title: $"Invalid {field}", detail: detail,
+    internal static ProblemHttpResult BadRequest(string field, string detail) => TypedResults.Problem(title: $"Invalid {field}", detail: detail,
         statusCode: StatusCodes.Status400BadRequest, extensions: new Dictionary<string, object?> { ["field"] = field });
 
-    private static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(title: "Dataset not found", detail: $"no dataset has id '{id}'",
+    internal static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(title: "Dataset not found", detail: $"no dataset has id '{id}'",
         statusCode: StatusCodes.Status404NotFound);
 }

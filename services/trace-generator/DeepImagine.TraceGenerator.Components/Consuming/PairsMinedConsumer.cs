@@ -7,16 +7,16 @@ namespace DeepImagine.TraceGenerator.Consuming;
 
 /// <summary>
 /// Builds the step examples of the pairs a mining added (<see cref="PairsMined.NewPairIds"/>, fetched from pair-miner) and
-/// announces the dataset when it grew. A mining that added no pair (a redelivered trial) fetches nothing; a repeated
-/// PairsMined finds its examples stored and adds nothing, and announces nothing unless it is a retry or redelivery (the
-/// announcement may be lost).
+/// the verifiable prompts of those pairs and of the trial's own reported analyses, and announces the dataset when its
+/// examples grew. A mining that added no pair (a redelivered trial) fetches no pair, only the trial; a repeated
+/// PairsMined finds its examples and prompts stored and adds nothing, and announces nothing unless it is a retry or
+/// redelivery (the announcement may be lost).
 /// </summary>
 public sealed class PairsMinedConsumer(ExampleGeneration generation) : IConsumer<PairsMined>
 {
     public async Task Consume(ConsumeContext<PairsMined> context)
     {
         var message = context.Message;
-        if (message.NewPairIds.Count == 0) return; // no new pair: nothing to fetch, and their examples are stored already
         var outcome = await generation.GenerateAsync(message.TrialId, message.NewPairIds, context.CancellationToken);
         // A retry or a broker redelivery may follow a failure between storing the examples and announcing them: announce
         // then too. A new copy of the message that adds nothing announces nothing.

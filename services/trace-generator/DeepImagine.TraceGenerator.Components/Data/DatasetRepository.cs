@@ -12,7 +12,7 @@ namespace DeepImagine.TraceGenerator.Data;
 public sealed record SeenTrial(string TrialId, string Split, string RegistryText);
 
 /// <summary>Datasets, examples, trial splits and trace sources in schema trace_generator. Every write is idempotent.</summary>
-public sealed class DatasetRepository(NpgsqlDataSource dataSource)
+public sealed class DatasetRepository(NpgsqlDataSource dataSource, PromptRepository prompts)
 {
     public async Task<Guid> EnsureDatasetAsync(string name, int templateVersion, CancellationToken cancellationToken)
     {
@@ -150,7 +150,8 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource)
     {
         var counts = await CountsAsync(row.Id, cancellationToken);
         return new DatasetSummary(row.Id, row.Name, row.TemplateVersion, counts, counts.Sum(c => c.Examples), (int)row.Trials,
-            new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(row.UpdatedAt, DateTimeKind.Utc)));
+            new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(row.UpdatedAt, DateTimeKind.Utc)),
+            await prompts.CountsAsync(row.Id, cancellationToken));
     }
 
     private sealed class ExampleRow

@@ -2,24 +2,28 @@ using DeepImagine.Contracts.V1;
 using DeepImagine.Imagining;
 using DeepImagine.TraceGenerator.Data;
 using DeepImagine.TraceGenerator.PairMiner;
+using DeepImagine.TraceGenerator.Prompts;
 using DeepImagine.TraceGenerator.Teaching;
 using DeepImagine.Trials;
 using Microsoft.Extensions.Logging;
 
 namespace DeepImagine.TraceGenerator.Examples;
 
-/// <summary>What one mined trial gave the dataset.</summary>
-public sealed record GenerationOutcome(Guid DatasetId, string DatasetName, int Pairs, int Steps, int Added, IReadOnlyList<DatasetCount> Counts);
+/// <summary>What one mined trial gave the dataset: step examples (<paramref name="Added"/> new) and verifiable prompts (<paramref name="PromptsAdded"/> new).</summary>
+public sealed record GenerationOutcome(Guid DatasetId, string DatasetName, int Pairs, int Steps, int Added, IReadOnlyList<DatasetCount> Counts, int PromptsAdded = 0);
 
 /// <summary>
 /// Turns the new pairs of one mined trial into step examples of the configured dataset: reads exactly those pairs
 /// (<c>PairsMined.NewPairIds</c>) and their trials from pair-miner, records each trial's split and registry text, maps every pair to its steps (A→B, B→A), writes a
 /// trace for each step not stored yet (the external teacher when enabled and agreeing, else the grounded teacher) and
-/// stores them. Running it twice for the same pairs adds nothing the second time.
+/// stores them. It also stores the dataset's verifiable prompts (<see cref="VerifiablePrompts"/>): the steps of the
+/// approximate pairs, and the questions the mined trial's own reported analyses answer (the trial is read even when the
+/// mining found no new pair). Running it twice for the same pairs adds nothing the second time.
 /// </summary>
 public sealed class ExampleGeneration(
     IPairMinerReader pairMiner,
     DatasetRepository repository,
+    PromptRepository promptRepository,
     TraceGenerationOptions options,
     ILogger<ExampleGeneration> logger,
     ExternalTeacher? externalTeacher = null)
@@ -55,6 +59,13 @@ public sealed class ExampleGeneration(
             candidates.AddRange(steps.Select(s => (s, StepExample.IdOf(datasetId, key, s.Orientation), key, split, trialIds)));
         }
 
+        // Questions need the whole trial (its reported analyses), read from pair-miner's API like the pairs' trials.
+        var minedTrial = trials.GetValueOrDefault(trialId) ?? await pairMiner.GetTrialAsync(trialId, cancellationToken);
+        var prompts = pairs.SelectMany(p => VerifiablePrompts.FromApproximatePair(datasetId, p.Pair, trials.GetValueOrDefault(p.Pair.A.TrialId), trials.GetValueOrDefault(p.Pair.B.TrialId)))
+            .Concat(minedTrial is null ? [] : VerifiablePrompts.FromTrial(datasetId, minedTrial))
+            .ToList();
+        var promptsAdded = await promptRepository.AddPromptsAsync(prompts, cancellationToken);
+
         var existing = await repository.ExistingAsync(candidates.Select(c => c.Id).ToList(), cancellationToken);
         var examples = new List<StepExample>();
         foreach (var c in candidates.Where(c => !existing.Contains(c.Id)).DistinctBy(c => c.Id))
@@ -63,10 +74,10 @@ public sealed class ExampleGeneration(
             examples.Add(new StepExample(c.Id, datasetId, c.PairKey, c.Step, c.Split, c.TrialIds, c.Step.Prompt, trace));
         }
         var added = await repository.AddExamplesAsync(examples, cancellationToken);
-        logger.LogInformation("trial {TrialId}: {Pairs} pairs, {Steps} steps, {Added} new examples in dataset {Dataset}; pairs without a step: {NoStep}",
-            trialId, pairs.Count, candidates.Count, added, options.DatasetName, string.Join(", ", noStep.Select(kv => $"{kv.Key}={kv.Value}")));
+        logger.LogInformation("trial {TrialId}: {Pairs} pairs, {Steps} steps, {Added} new examples, {PromptsAdded} new verifiable prompts of {Prompts} in dataset {Dataset}; pairs without a step: {NoStep}",
+            trialId, pairs.Count, candidates.Count, added, promptsAdded, prompts.Count, options.DatasetName, string.Join(", ", noStep.Select(kv => $"{kv.Key}={kv.Value}")));
         var counts = await repository.CountsAsync(datasetId, cancellationToken);
-        return new GenerationOutcome(datasetId, options.DatasetName, pairs.Count, candidates.Count, added, counts);
+        return new GenerationOutcome(datasetId, options.DatasetName, pairs.Count, candidates.Count, added, counts, promptsAdded);
     }
 
     private async Task<StepTrace> TraceAsync(Guid datasetId, string pairKey, PairStep step, CancellationToken cancellationToken)

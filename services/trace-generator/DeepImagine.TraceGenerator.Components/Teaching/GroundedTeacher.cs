@@ -88,6 +88,8 @@ public static class GroundedTeacher
         var version = new TrialRef(from.TrialRowId, from.TrialId, from.Source, from.SourceRecordId, from.Version);
         var points = outcome.Measurements
             .Where(m => m.Value?.Value is not null && m.Class == from.Class && m.Category == from.Category && m.GroupId != to.GroupId)
+            // Only groups that are arms have a side (as in the miner); totals and pooled groups have no dose of their own.
+            .Where(m => outcome.Groups.FirstOrDefault(g => g.Id == m.GroupId)?.ArmLabel is not null)
             .Select(m => NaturalPairMiner.Side(trial, version, outcome, m))
             .Where(s => s.Dose is { Amount: not null } d && (d.Unit == unit || d.Amount == 0 || s.Interventions.Count == 0))
             .DistinctBy(s => s.Dose!.Amount)
