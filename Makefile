@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train bench-rollouts clean
+.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train bench-train bench-rollouts clean .PHONY: bench-grpo
 
 all: build
 
@@ -113,6 +113,12 @@ bench-train: run
 ## rollout-generator's sampling in process: 8 prompts x group size 8 in one batch, tiny and default model sizes; into docs/benchmarks.md.
 bench-rollouts:
 	./deepimagine bench rollouts --report docs/benchmarks.md
+# GRPO through the services with a second rollout-generator (competing consumer) on ROLLOUT2_PORT; needs the
+# rollout-generator and reward-verifier services in infra/services.tsv and a trained base (make train).
+ROLLOUT2_PORT ?= 5114
+bench-grpo: run
+	infra/local/services.sh start-extra rollout-generator $(ROLLOUT2_PORT)
+	@./deepimagine bench grpo --report docs/benchmarks.md; status=$$?; infra/local/services.sh stop-extra rollout-generator $(ROLLOUT2_PORT) >/dev/null; exit $$status
 
 ## Containers (README "Operations"): every image offline (Debian base from the apt source, .NET runtime from NuGet).
 images:

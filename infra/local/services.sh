@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops the built services (Release) in the background, with logs and pids under .run/.
 # usage: services.sh start|stop|status
+#        services.sh start-extra NAME PORT | stop-extra NAME PORT   (one more instance of a listed service, e.g. a second
+#        rollout-generator for make bench-grpo; logs and pid in .run/NAME-PORT.*)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 run="$root/.run"
@@ -55,9 +57,43 @@ status() {
   done
 }
 
+# Another instance of a service of the list on another port: competing consumers on the same queues.
+start_extra() {
+  local want="$1" port="$2" entry name dir assembly url health
+  for entry in "${services[@]}"; do
+    IFS='|' read -r name dir assembly url health <<<"$entry"
+    [ "$name" == "$want" ] || continue
+    local id="$name-$port" extra_url="http://127.0.0.1:$port" bin="$root/$dir/bin/Release/net10.0"
+    if is_running "$id"; then echo "services: $id already running"; return 0; fi
+    [ -f "$bin/$assembly.dll" ] || { echo "services: $name is not built (make build)" >&2; exit 1; }
+    (cd "$bin" && exec setsid dotnet "$assembly.dll" --urls "$extra_url" >"$run/$id.log" 2>&1 </dev/null) &
+    echo $! >"$run/$id.pid"
+    for _ in $(seq 1 120); do
+      if curl -fsS "$extra_url$health" >/dev/null 2>&1; then echo "services: $id up at $extra_url"; return 0; fi
+      if ! is_running "$id"; then echo "services: $id exited; see $run/$id.log" >&2; tail -20 "$run/$id.log" >&2; exit 1; fi
+      sleep 0.5
+    done
+    echo "services: $id is not healthy; see $run/$id.log" >&2; exit 1
+  done
+  echo "services: '$want' is not in infra/services.tsv" >&2; exit 2
+}
+
+stop_extra() {
+  local id="$1-$2"
+  if is_running "$id"; then
+    kill "$(cat "$run/$id.pid")" 2>/dev/null || true
+    for _ in $(seq 1 60); do is_running "$id" || break; sleep 0.5; done
+    is_running "$id" && kill -9 "$(cat "$run/$id.pid")" 2>/dev/null || true
+    echo "services: $id stopped"
+  fi
+  rm -f "$run/$id.pid"
+}
+
 case "${1:-}" in
   start) start ;;
+  start-extra) [ $# -eq 3 ] || { echo "usage: $0 start-extra NAME PORT" >&2; exit 2; }; start_extra "$2" "$3" ;;
+  stop-extra) [ $# -eq 3 ] || { echo "usage: $0 stop-extra NAME PORT" >&2; exit 2; }; stop_extra "$2" "$3" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|start-extra NAME PORT|stop-extra NAME PORT" >&2; exit 2 ;;
 esac

@@ -44,7 +44,11 @@ public sealed record JobMetricPoint(
     double TokensPerSecond,
     double? ValLoss,
     double? ValDirectionAccuracy,
-    double? MajorityAccuracy);
+    double? MajorityAccuracy)
+{
+    /// <summary>Further named metrics of the step (grpo: reward, clip fractions, version lag, waiting times, …); null when none.</summary>
+    public IReadOnlyDictionary<string, double>? Values { get; init; }
+}
 
 /// <summary>A complete model version in the store (<c>GET /api/models</c>): <paramref name="Path"/> is relative to the store.</summary>
 public sealed record ModelVersionView(

@@ -39,12 +39,14 @@ public sealed class ProjectionLinear : Module<Tensor, Tensor>
     public Parameter Weight => weight;
     public bool HasAdapter => lora_A is not null;
     public bool IsMerged { get; private set; }
+    /// <summary>false computes the base projection alone (the reference policy of RL training), the adapter kept as it is.</summary>
+    public bool AdapterEnabled { get; set; } = true;
 
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         var output = functional.linear(input, weight, bias);
-        if (lora_A is not null && lora_B is not null && !IsMerged)
+        if (lora_A is not null && lora_B is not null && !IsMerged && AdapterEnabled)
         {
             var x = _loraDropout is null ? input : _loraDropout.forward(input);
             output = output + lora_B.forward(lora_A.forward(x)) * _scaling;

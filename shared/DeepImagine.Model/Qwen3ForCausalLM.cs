@@ -171,6 +171,25 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
         foreach (var (_, projection) in Projections) projection.Merge();
     }
 
+    /// <summary>
+    /// Runs the base model alone until disposed (every adapter bypassed, none removed): the reference policy of RL
+    /// training without a second copy of the weights.
+    /// </summary>
+    public IDisposable AdaptersDisabled()
+    {
+        if (Lora is null) throw new InvalidOperationException("the model has no LoRA adapters to disable");
+        foreach (var (_, projection) in Projections) projection.AdapterEnabled = false;
+        return new AdapterSwitch(this);
+    }
+
+    private sealed class AdapterSwitch(Qwen3ForCausalLM owner) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var (_, projection) in owner.Projections) projection.AdapterEnabled = true;
+        }
+    }
+
     /// <summary>The trainable parameters (all, or the adapters alone once LoRA is added).</summary>
     public IReadOnlyList<Parameter> TrainableParameters() => parameters().Where(p => p.requires_grad).ToList();
 }

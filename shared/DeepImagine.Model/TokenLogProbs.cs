@@ -23,6 +23,17 @@ public static class TokenLogProbs
     public static (Tensor LogProbs, Tensor Mask) OfCompletions(Qwen3ForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts,
         IReadOnlyList<IReadOnlyList<int>> completions, int padId)
     {
+        var scores = Score(model, prompts, completions, padId, withEntropy: false);
+        return (scores.LogProbs, scores.Mask);
+    }
+
+    /// <summary>
+    /// As <see cref="OfCompletions"/>, and with <paramref name="withEntropy"/> the entropy of the model's distribution at
+    /// each completion position ([batch, longest completion], 0 on padding; detached: a statistic, never a loss term).
+    /// </summary>
+    public static CompletionScores Score(Qwen3ForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts,
+        IReadOnlyList<IReadOnlyList<int>> completions, int padId, bool withEntropy)
+    {
         if (prompts.Count == 0 || prompts.Count != completions.Count)
             throw new ArgumentException($"prompts ({prompts.Count}) and completions ({completions.Count}) must pair up, at least one");
         if (prompts.Any(p => p.Count == 0)) throw new ArgumentException("every prompt needs at least one token", nameof(prompts));
@@ -50,7 +61,18 @@ public static class TokenLogProbs
         var hidden = model.Hidden(ids, mask);
         // The hidden state at column t predicts the token at t + 1: the completion is predicted from the last prompt column on.
         var predicting = hidden.narrow(1, promptWidth - 1, completionWidth);
-        var logProbs = Gather(model.LmHead(predicting), targets) * targetMask;
-        return (logProbs.MoveToOuterDisposeScope(), targetMask.to(ScalarType.Bool).MoveToOuterDisposeScope());
+        var logits = model.LmHead(predicting);
+        var logProbs = Gather(logits, targets) * targetMask;
+        Tensor? entropy = null;
+        if (withEntropy)
+        {
+            using var noGrad = no_grad();
+            var logDistribution = logits.detach().to(ScalarType.Float32).log_softmax(-1);
+            entropy = -(logDistribution.exp() * logDistribution).sum(-1) * targetMask;
+        }
+        return new CompletionScores(logProbs.MoveToOuterDisposeScope(), targetMask.to(ScalarType.Bool).MoveToOuterDisposeScope(), entropy?.MoveToOuterDisposeScope());
     }
 }
+
+/// <summary>Per-token log-probs [batch, width], the mask of real completion tokens, and optionally each position's entropy.</summary>
+public sealed record CompletionScores(Tensor LogProbs, Tensor Mask, Tensor? Entropy);

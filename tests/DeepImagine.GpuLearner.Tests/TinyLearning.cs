@@ -30,6 +30,12 @@ public sealed class FakeDatasets : IDatasetSource
     public Task<IReadOnlyList<string>> CorpusAsync(Guid datasetId, string split, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>(datasetId != DatasetId ? [] : Examples.Where(e => e.Split == split).Select(e => e.Prompt).Distinct().ToList());
 
+    /// <summary>The examples as verifiable prompts (the answer is the observed direction), as trace-generator serves them to grpo jobs.</summary>
+    public Task<IReadOnlyList<VerifiablePromptRecord>> PromptsAsync(Guid datasetId, string split, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<VerifiablePromptRecord>>(Examples.Where(e => e.DatasetId == datasetId && e.Split == split)
+            .Select(e => new VerifiablePromptRecord(e.ExampleId, e.DatasetId, "approximate-step", e.Factor, e.Split, e.TrialIds, e.TemplateVersion, e.System, e.Prompt, null,
+                new VerifiableAnswer(e.ExpectedDirection, e.ExpectedSignificant, e.ExpectedLogRatio, null))).ToList());
+
     public static IEnumerable<string> Texts(IEnumerable<StepExampleRecord> examples) => examples.SelectMany(e => new[] { e.System, e.Prompt, e.Completion });
 
     private static List<StepExampleRecord> Build()

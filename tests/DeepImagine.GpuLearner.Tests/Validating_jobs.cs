@@ -51,7 +51,7 @@ public sealed class Validating_jobs : IDisposable
     [Fact]
     public void Refuses_a_kind_it_does_not_run()
     {
-        var error = Assert.Throws<JobValidationException>(() => JobSettings.Parse("grpo", null));
+        var error = Assert.Throws<JobValidationException>(() => JobSettings.Parse("dpo", null));
 
         Assert.Equal("kind", error.Field);
     }

@@ -161,6 +161,13 @@ internal static class CliCommands
         rolloutsCommand.SetAction(async (result, cancellationToken) => await RolloutBenchmark.RunAsync(result.GetValue(data)!, result.GetValue(rolloutPrompts),
             result.GetValue(groupSize), result.GetValue(rolloutTokens), result.GetValue(report), cancellationToken));
         bench.Subcommands.Add(rolloutsCommand);
+        var grpoSteps = new Option<int>("--steps") { Description = "GRPO steps of the benchmark job", DefaultValueFactory = _ => 10 };
+        var grpoBase = new Option<string>("--base-model") { Description = "the model the policy starts from", DefaultValueFactory = _ => TrainingCommands.DefaultBaseModel };
+        var grpoCommand = new Command("grpo", "A small grpo job through rollout-generator, reward-verifier and gpu-learner: both sides' tokens/s and the learner's waiting share.")
+            { grpoSteps, grpoBase, report };
+        grpoCommand.SetAction(async (result, cancellationToken) =>
+            await GrpoBenchmark.RunAsync(result.GetValue(grpoSteps), result.GetValue(grpoBase)!, result.GetValue(report), cancellationToken));
+        bench.Subcommands.Add(grpoCommand);
         return bench;
     }
 }

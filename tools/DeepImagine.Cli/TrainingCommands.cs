@@ -9,18 +9,18 @@ namespace DeepImagine.Cli;
 internal static class TrainingCommands
 {
     public const string DefaultBaseModel = "deepimagine-base";
-    private static readonly string[] Kinds = ["pretrain", "sft"];
+    private static readonly string[] Kinds = ["pretrain", "sft", "grpo"];
     private static readonly string[] Finished = ["completed", "failed", "cancelled"];
 
     public static IEnumerable<Command> Build() => [TrainCommand(), JobsCommand(), ModelsCommand()];
 
     private static Command TrainCommand()
     {
-        var kind = new Option<string>("--kind") { Description = "pretrain (tokenizer + small base model on the registry text) or sft (LoRA operators)", Required = true };
+        var kind = new Option<string>("--kind") { Description = "pretrain (tokenizer + small base model on the registry text), sft (LoRA operators) or grpo (RL on verifiable prompts through rollout-generator and reward-verifier)", Required = true };
         kind.AcceptOnlyFromAmong(Kinds);
         var factor = new Option<string?>("--factor") { Description = "sft: one factor's operator; 'all' for one model over all factors; default: one operator per factor" };
         var dataset = new Option<Guid?>("--dataset") { Description = "trace-generator dataset id (default: the most recently updated)" };
-        var baseModel = new Option<string>("--base") { Description = "sft: base model name or name:vN", DefaultValueFactory = _ => DefaultBaseModel };
+        var baseModel = new Option<string>("--base", "--base-model") { Description = "sft, grpo: the model to start from, name or name:vN (grpo: a base model or an sft operator)", DefaultValueFactory = _ => DefaultBaseModel };
         var settings = new Option<string[]>("--set") { Description = "hyper-parameter name=value (repeatable), e.g. --set steps=200", AllowMultipleArgumentsPerToken = true };
         var wait = new Option<bool>("--wait") { Description = "follow the jobs with a progress bar until they finish" };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait with --wait", DefaultValueFactory = _ => 3600 };
@@ -52,11 +52,18 @@ internal static class TrainingCommands
 
     /// <summary>
     /// The one-line result of a job: <c>job= kind= model= version= steps= train_loss= val_loss= val_direction_acc= majority_acc=</c>,
-    /// and for pretraining <c>corpus_tokens=</c> (registry text and articles, in the job's tokens).
+    /// for pretraining also <c>corpus_tokens=</c> (registry text and articles, in the job's tokens);
+    /// for grpo <c>job= kind=grpo steps= val_reward_start= val_reward_end= val_acc_start= val_acc_end= dropped_stale=</c>.
     /// </summary>
     public static string SummaryLine(JobView job)
     {
         string Metric(string name) => job.LastMetrics.TryGetValue(name, out var v) ? v.ToString("0.####", CultureInfo.InvariantCulture) : "na";
+        if (job.Kind == "grpo")
+        {
+            // Greedy validation answers before and after RL, and how many scored groups were too stale to train on.
+            return $"job={job.JobId} kind={job.Kind} steps={job.Step} val_reward_start={Metric("val_reward_start")} val_reward_end={Metric("val_reward_end")} "
+                + $"val_acc_start={Metric("val_acc_start")} val_acc_end={Metric("val_acc_end")} dropped_stale={Metric("dropped_stale")}";
+        }
         return $"job={job.JobId} kind={job.Kind} model={job.ModelName ?? "none"} version={job.ModelVersion?.ToString(CultureInfo.InvariantCulture) ?? "none"} "
             + $"steps={job.Step} train_loss={Metric("train_loss")} val_loss={Metric("val_loss")} val_direction_acc={Metric("val_direction_acc")} majority_acc={Metric("majority_acc")}"
             + (job.Factor is null ? "" : $" factor={job.Factor}")
@@ -91,6 +98,11 @@ internal static class TrainingCommands
         {
             if (factor is not null) throw new ArgumentException("--factor applies to sft only; pretrain reads the registry text of every train trial");
             return [new SubmitJobRequest(kind, null, dataset.DatasetId, null, hyper)];
+        }
+        if (kind == "grpo")
+        {
+            if (factor is not null) throw new ArgumentException("--factor applies to sft only; grpo trains on every verifiable prompt of the dataset");
+            return [new SubmitJobRequest(kind, baseModel, dataset.DatasetId, null, hyper)];
         }
         if (factor == "all") return [new SubmitJobRequest(kind, baseModel, dataset.DatasetId, null, hyper)];
         if (factor is not null) return [new SubmitJobRequest(kind, baseModel, dataset.DatasetId, factor, hyper)];

@@ -1,5 +1,6 @@
 using DeepImagine.GpuLearner.Api;
 using DeepImagine.GpuLearner.Datasets;
+using DeepImagine.GpuLearner.Grpo;
 using DeepImagine.GpuLearner.Jobs;
 using DeepImagine.Model.Store;
 using DeepImagine.GpuLearner.Training;
@@ -29,12 +30,23 @@ public static class GpuLearnerServiceExtensions
             http.BaseAddress = new Uri(options.TraceGenerator.TrimEnd('/') + "/");
             http.Timeout = TimeSpan.FromMinutes(5);
         });
+        builder.Services.AddHttpClient<IRolloutSource, RolloutGeneratorClient>(http =>
+        {
+            http.BaseAddress = new Uri(options.RolloutGenerator.TrimEnd('/') + "/");
+            http.Timeout = TimeSpan.FromMinutes(2);
+        });
+        builder.Services.AddSingleton<IRewardInbox, PostgresRewardInbox>();
+        builder.Services.AddTransient<GrpoExecutor>();
         builder.Services.AddSingleton<JobRepository>();
         builder.Services.AddSingleton<JobSignal>();
         builder.Services.AddTransient<JobValidator>();
         builder.Services.AddTransient<TrainingExecutor>();
         builder.Services.AddHostedService<JobRunner>();
-        builder.AddMessageBus(bus => bus.AddConsumer<SubmitTrainingJobConsumer>(typeof(SubmitTrainingJobConsumerDefinition)));
+        builder.AddMessageBus(bus =>
+        {
+            bus.AddConsumer<SubmitTrainingJobConsumer>(typeof(SubmitTrainingJobConsumerDefinition));
+            bus.AddConsumer<RewardsVerifiedConsumer>(typeof(RewardsVerifiedConsumerDefinition));
+        });
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(OpenApiDocument);
         return builder;

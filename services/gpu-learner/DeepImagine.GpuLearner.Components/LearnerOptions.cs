@@ -17,6 +17,15 @@ public sealed class LearnerOptions
     /// <summary>How often an idle runner looks for work it was not told about (e.g. jobs left running by a killed process).</summary>
     public double PollSeconds { get; set; } = 2;
 
+    /// <summary>rollout-generator's base address, for the token ids and sampler log-probs of generated groups (grpo jobs).</summary>
+    public string RolloutGenerator { get; set; } = "http://127.0.0.1:5104";
+
+    /// <summary>How long a grpo job waits for enough scored groups before it fails (the services on the other side are down).</summary>
+    public double RolloutTimeoutSeconds { get; set; } = 900;
+
+    /// <summary>How often a grpo job looks for newly scored groups.</summary>
+    public double RewardPollSeconds { get; set; } = 0.2;
+
     public string ResolvedModelStore() =>
         string.IsNullOrWhiteSpace(ModelStore)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".deepimagine", "model-store")

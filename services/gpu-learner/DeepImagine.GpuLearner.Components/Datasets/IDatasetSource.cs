@@ -20,4 +20,7 @@ public interface IDatasetSource
 
     /// <summary>Registry text of the split's trials for pretraining (never results), one document per trial.</summary>
     Task<IReadOnlyList<string>> CorpusAsync(Guid datasetId, string split, CancellationToken cancellationToken);
+
+    /// <summary>Every prompt with a verifiable answer of a split (grpo jobs), in the server's stable order.</summary>
+    Task<IReadOnlyList<VerifiablePromptRecord>> PromptsAsync(Guid datasetId, string split, CancellationToken cancellationToken);
 }

@@ -8,7 +8,8 @@ namespace DeepImagine.GpuLearner.Datasets;
 /// <summary>
 /// trace-generator's datasets API: <c>GET /api/datasets/{id}</c> (<see cref="DatasetSummary"/>),
 /// <c>/examples?split=&amp;factor=&amp;after=&amp;limit=</c> (paged by the last example id) and <c>/corpus?split=</c>
-/// (<see cref="CorpusDocument"/>s).
+/// (<see cref="CorpusDocument"/>s), and <c>/prompts?split=&amp;after=&amp;limit=</c> (<see cref="VerifiablePromptRecord"/>s, paged
+/// by the last prompt id).
 /// </summary>
 public sealed class TraceGeneratorDatasets(HttpClient http) : IDatasetSource
 {
@@ -43,5 +44,19 @@ public sealed class TraceGeneratorDatasets(HttpClient http) : IDatasetSource
     {
         var documents = await http.GetFromJsonAsync<List<CorpusDocument>>($"api/datasets/{datasetId}/corpus?split={Uri.EscapeDataString(split)}", Json, cancellationToken) ?? [];
         return documents.Select(d => d.Text).Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
+    }
+
+    public async Task<IReadOnlyList<VerifiablePromptRecord>> PromptsAsync(Guid datasetId, string split, CancellationToken cancellationToken)
+    {
+        var all = new List<VerifiablePromptRecord>();
+        Guid? after = null;
+        while (true)
+        {
+            var url = $"api/datasets/{datasetId}/prompts?split={Uri.EscapeDataString(split)}&limit={PageSize}" + (after is null ? "" : $"&after={after}");
+            var page = await http.GetFromJsonAsync<List<VerifiablePromptRecord>>(url, Json, cancellationToken) ?? [];
+            all.AddRange(page);
+            if (page.Count < PageSize) return all;
+            after = page[^1].PromptId;
+        }
     }
 }

@@ -155,14 +155,15 @@ public sealed class JobRepository(NpgsqlDataSource dataSource)
         // All of a checkpoint's steps or none: Dapper runs one statement per row.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
-            insert into job_metrics (job_id, step, loss, learning_rate, tokens_per_second, val_loss, val_direction_acc, majority_acc)
-            values (@JobId, @Step, @Loss, @LearningRate, @TokensPerSecond, @ValLoss, @ValDirectionAccuracy, @MajorityAccuracy)
+            insert into job_metrics (job_id, step, loss, learning_rate, tokens_per_second, val_loss, val_direction_acc, majority_acc, extra)
+            values (@JobId, @Step, @Loss, @LearningRate, @TokensPerSecond, @ValLoss, @ValDirectionAccuracy, @MajorityAccuracy, @Extra::jsonb)
             on conflict (job_id, step) do update set loss = excluded.loss, learning_rate = excluded.learning_rate,
-                tokens_per_second = excluded.tokens_per_second,
+                tokens_per_second = excluded.tokens_per_second, extra = excluded.extra,
                 val_loss = coalesce(excluded.val_loss, job_metrics.val_loss),
                 val_direction_acc = coalesce(excluded.val_direction_acc, job_metrics.val_direction_acc),
                 majority_acc = coalesce(excluded.majority_acc, job_metrics.majority_acc)
-            """, points.Select(p => new { JobId = jobId, p.Step, p.Loss, p.LearningRate, p.TokensPerSecond, p.ValLoss, p.ValDirectionAccuracy, p.MajorityAccuracy }),
+            """, points.Select(p => new { JobId = jobId, p.Step, p.Loss, p.LearningRate, p.TokensPerSecond, p.ValLoss, p.ValDirectionAccuracy, p.MajorityAccuracy,
+                Extra = p.Values is null ? null : JsonSerializer.Serialize(p.Values, Json) }),
             transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
@@ -170,12 +171,15 @@ public sealed class JobRepository(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<JobMetricPoint>> MetricsAsync(Guid jobId, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<JobMetricPoint>(new CommandDefinition("""
-            select step, loss, learning_rate as LearningRate, tokens_per_second as TokensPerSecond, val_loss as ValLoss,
-                   val_direction_acc as ValDirectionAccuracy, majority_acc as MajorityAccuracy
+        var rows = await connection.QueryAsync<(int Step, double Loss, double LearningRate, double TokensPerSecond, double? ValLoss, double? ValDirectionAccuracy, double? MajorityAccuracy, string? Extra)>(
+            new CommandDefinition("""
+            select step, loss, learning_rate, tokens_per_second, val_loss, val_direction_acc, majority_acc, extra::text
             from job_metrics where job_id = @jobId order by step
             """, new { jobId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        return rows.Select(r => new JobMetricPoint(r.Step, r.Loss, r.LearningRate, r.TokensPerSecond, r.ValLoss, r.ValDirectionAccuracy, r.MajorityAccuracy)
+        {
+            Values = r.Extra is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(r.Extra, Json),
+        }).ToList();
     }
 
     /// <summary>Registers a published version; the store is the truth, so a row for the same name and version (a store rebuilt from scratch) is replaced.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DeepImagine.Contracts.V1;
+using DeepImagine.Model.Store;
 using DeepImagine.GpuLearner.Training;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -169,7 +170,7 @@ public sealed class JobRunner(JobRepository jobs, TrainingExecutor executor, IBu
                 if (evaluated.MajorityAccuracy is { } m) last["majority_acc"] = m;
             }
             await jobs.UpdateProgressAsync(job.JobId, step, points.LastOrDefault()?.Loss ?? LastLoss, null, last, cancellationToken);
-            if (evaluated is not null)
+            if (evaluated is not null || job.Kind == JobKinds.Grpo)
             {
                 try
                 {
@@ -183,5 +184,14 @@ public sealed class JobRunner(JobRepository jobs, TrainingExecutor executor, IBu
         }
 
         public Task<IReadOnlyList<JobMetricPoint>> HistoryAsync(CancellationToken cancellationToken) => jobs.MetricsAsync(job.JobId, cancellationToken);
+
+        /// <summary>A policy version published mid-job (grpo): registered and announced like a final one, so rollout workers can load it.</summary>
+        public async Task VersionPublishedAsync(StoredVersion version, CancellationToken cancellationToken)
+        {
+            var manifest = version.Manifest;
+            await jobs.RegisterVersionAsync(version, cancellationToken);
+            await bus.Publish(new CheckpointPublished(job.JobId, manifest.Name, manifest.Version, manifest.ParentModel, manifest.ParentVersion, manifest.Kind,
+                version.RelativePath, manifest.Sha256, manifest.Metrics, DateTimeOffset.UtcNow), cancellationToken);
+        }
     }
 }

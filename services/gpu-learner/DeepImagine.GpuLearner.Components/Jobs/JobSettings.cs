@@ -1,4 +1,5 @@
 using System.Globalization;
+using DeepImagine.Model.Grpo;
 
 namespace DeepImagine.GpuLearner.Jobs;
 
@@ -6,7 +7,8 @@ public static class JobKinds
 {
     public const string Pretrain = "pretrain";
     public const string Sft = "sft";
-    public static readonly IReadOnlyList<string> Supported = [Pretrain, Sft];
+    public const string Grpo = "grpo";
+    public static readonly IReadOnlyList<string> Supported = [Pretrain, Sft, Grpo];
 }
 
 /// <summary>
@@ -40,27 +42,43 @@ public sealed record JobSettings
     public double LoraAlpha { get; init; }
     public int EvalExamples { get; init; }
     public int EvalMaxNewTokens { get; init; }
+    // grpo
+    public int GroupSize { get; init; }
+    public int PromptsPerStep { get; init; }
+    public double EpsilonLow { get; init; }
+    public double EpsilonHigh { get; init; }
+    public double Beta { get; init; }
+    public string LossType { get; init; } = "dapo";
+    public string ScaleRewards { get; init; } = "group";
+    public int MaxNewTokens { get; init; }
+    public double Temperature { get; init; }
+    public int PublishEvery { get; init; }
+    public int MaxOffPolicySteps { get; init; }
+    public double RatioMaskBound { get; init; }
 
     public required IReadOnlyDictionary<string, string> Normalized { get; init; }
 
-    private sealed record Spec(string Name, string[] Kinds, string Default, double Min, double Max, bool Integer = true, bool Text = false);
+    private sealed record Spec(string Name, string[] Kinds, string Default, double Min, double Max, bool Integer = true, bool Text = false, IReadOnlyList<string>? Choices = null);
 
+    private static readonly string[] All = [JobKinds.Pretrain, JobKinds.Sft, JobKinds.Grpo];
     private static readonly string[] Both = [JobKinds.Pretrain, JobKinds.Sft];
     private static readonly string[] PretrainOnly = [JobKinds.Pretrain];
     private static readonly string[] SftOnly = [JobKinds.Sft];
+    private static readonly string[] Adapters = [JobKinds.Sft, JobKinds.Grpo];
+    private static readonly string[] GrpoOnly = [JobKinds.Grpo];
 
     private static readonly Spec[] Specs =
     [
-        new("steps", Both, "", 1, 1_000_000),
+        new("steps", All, "", 1, 1_000_000),
         new("batch_size", Both, "8", 1, 4096),
         new("grad_accum", Both, "1", 1, 1024),
-        new("learning_rate", Both, "", 1e-7, 1, Integer: false),
-        new("warmup_steps", Both, "", 0, 1_000_000),
+        new("learning_rate", All, "", 1e-7, 1, Integer: false),
+        new("warmup_steps", All, "", 0, 1_000_000),
         new("max_seq_len", Both, "", 16, 32768),
-        new("checkpoint_every", Both, "", 1, 1_000_000),
+        new("checkpoint_every", All, "", 1, 1_000_000),
         new("eval_every", Both, "", 1, 1_000_000),
-        new("seed", Both, "1", 0, int.MaxValue),
-        new("model_name", Both, "", 0, 0, Text: true),
+        new("seed", All, "1", 0, int.MaxValue),
+        new("model_name", All, "", 0, 0, Text: true),
         new("vocab_size", PretrainOnly, "4096", 512, 262_144),
         new("hidden_size", PretrainOnly, "128", 16, 16384),
         new("intermediate_size", PretrainOnly, "384", 16, 65536),
@@ -68,10 +86,22 @@ public sealed record JobSettings
         new("heads", PretrainOnly, "4", 1, 128),
         new("kv_heads", PretrainOnly, "2", 1, 128),
         new("head_dim", PretrainOnly, "32", 8, 512),
-        new("lora_rank", SftOnly, "16", 1, 512),
-        new("lora_alpha", SftOnly, "32", 0.01, 10_000, Integer: false),
-        new("eval_examples", SftOnly, "48", 1, 100_000),
+        new("lora_rank", Adapters, "16", 1, 512),
+        new("lora_alpha", Adapters, "32", 0.01, 10_000, Integer: false),
+        new("eval_examples", Adapters, "48", 1, 100_000),
         new("eval_max_new_tokens", SftOnly, "0", 0, 4096),
+        new("group_size", GrpoOnly, "8", 2, 1024),
+        new("prompts_per_step", GrpoOnly, "4", 1, 65_536),
+        new("epsilon_low", GrpoOnly, "0.2", 1e-4, 0.9999, Integer: false),
+        new("epsilon_high", GrpoOnly, "0.28", 1e-4, 100, Integer: false),
+        new("beta", GrpoOnly, "0", 0, 100, Integer: false),
+        new("loss_type", GrpoOnly, "dapo", 0, 0, Text: true, Choices: GrpoNames.LossTypes),
+        new("scale_rewards", GrpoOnly, "group", 0, 0, Text: true, Choices: GrpoNames.RewardScalings),
+        new("max_new_tokens", GrpoOnly, "128", 1, 32_768),
+        new("temperature", GrpoOnly, "1", 0.01, 100, Integer: false),
+        new("publish_every", GrpoOnly, "1", 1, 1_000_000),
+        new("max_off_policy_steps", GrpoOnly, "1", 0, 1_000_000),
+        new("ratio_mask_bound", GrpoOnly, "1", 1e-4, 1000, Integer: false),
     ];
 
     /// <summary>Kind-dependent defaults of the schedule (pretraining runs longer on shorter rows than SFT).</summary>
@@ -91,6 +121,11 @@ public sealed record JobSettings
         (JobKinds.Sft, "checkpoint_every") => "25",
         (JobKinds.Sft, "eval_every") => "100",
         (JobKinds.Sft, "model_name") => "",
+        (JobKinds.Grpo, "steps") => "50",
+        (JobKinds.Grpo, "learning_rate") => "0.0005",
+        (JobKinds.Grpo, "warmup_steps") => "0",
+        (JobKinds.Grpo, "checkpoint_every") => "5",
+        (JobKinds.Grpo, "model_name") => "",
         _ => Specs.First(s => s.Name == name).Default,
     };
 
@@ -108,6 +143,13 @@ public sealed record JobSettings
         foreach (var spec in Specs.Where(s => s.Kinds.Contains(kind)))
         {
             var text = given.TryGetValue(spec.Name, out var v) ? v.Trim() : KindDefault(kind, spec.Name);
+            if (spec.Choices is not null)
+            {
+                if (!spec.Choices.Contains(text))
+                    throw new JobValidationException($"hyperParameters.{spec.Name}", $"'{text}' is not one of {string.Join(", ", spec.Choices)}");
+                values[spec.Name] = text;
+                continue;
+            }
             if (spec.Text)
             {
                 if (text.Length > 0 && !DeepImagine.Model.Store.ModelStore.IsValidName(text))
@@ -154,6 +196,18 @@ public sealed record JobSettings
             LoraAlpha = D("lora_alpha"),
             EvalExamples = I("eval_examples"),
             EvalMaxNewTokens = I("eval_max_new_tokens"),
+            GroupSize = I("group_size"),
+            PromptsPerStep = I("prompts_per_step"),
+            EpsilonLow = D("epsilon_low"),
+            EpsilonHigh = D("epsilon_high"),
+            Beta = D("beta"),
+            LossType = values.GetValueOrDefault("loss_type", "dapo"),
+            ScaleRewards = values.GetValueOrDefault("scale_rewards", "group"),
+            MaxNewTokens = I("max_new_tokens"),
+            Temperature = D("temperature"),
+            PublishEvery = I("publish_every"),
+            MaxOffPolicySteps = I("max_off_policy_steps"),
+            RatioMaskBound = D("ratio_mask_bound"),
             Normalized = values,
         };
         if (kind == JobKinds.Pretrain && settings.Heads % settings.KvHeads != 0)

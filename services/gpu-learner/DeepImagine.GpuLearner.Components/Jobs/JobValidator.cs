@@ -39,6 +39,8 @@ public sealed class JobValidator(IDatasetSource datasets, ModelStore store)
             return new ValidatedJob(job, settings, null, null);
         }
 
+        if (job.Kind == JobKinds.Grpo) return await ValidateGrpoAsync(job, settings, datasetId, cancellationToken);
+
         var (baseName, baseVersion) = ParseModelReference(job.BaseModel);
         var stored = store.Find(baseName, baseVersion)
             ?? throw new JobValidationException("baseModel", baseVersion is null
@@ -54,10 +56,31 @@ public sealed class JobValidator(IDatasetSource datasets, ModelStore store)
         return new ValidatedJob(job, settings, baseName, stored.Manifest.Version);
     }
 
+    /// <summary>
+    /// grpo: the policy starts from a base model or an sft operator (its adapter is trained further) in the store, and
+    /// the dataset has verifiable prompts in its train split (rollouts) and validation split (before/after scores).
+    /// </summary>
+    private async Task<ValidatedJob> ValidateGrpoAsync(SubmitTrainingJob job, JobSettings settings, Guid datasetId, CancellationToken cancellationToken)
+    {
+        var (baseName, baseVersion) = ParseModelReference(job.BaseModel);
+        var stored = store.Find(baseName, baseVersion)
+            ?? throw new JobValidationException("baseModel", baseVersion is null
+                ? $"no complete version of model '{baseName}' in the store (pretrain one, train an sft operator, or register a checkpoint)"
+                : $"model '{baseName}' has no complete version {baseVersion}");
+        if (stored.Manifest.Kind != ModelStore.BaseKind && store.Find(stored.Manifest.ParentModel ?? "", stored.Manifest.ParentVersion) is null)
+            throw new JobValidationException("baseModel", $"'{baseName}' v{stored.Manifest.Version} is an adapter whose base '{stored.Manifest.ParentModel}' v{stored.Manifest.ParentVersion} is not in the store");
+        if (job.Factor is not null) throw new JobValidationException("factor", "grpo trains on every verifiable prompt of the dataset; leave factor empty");
+        if ((await datasets.PromptsAsync(datasetId, Train, cancellationToken)).Count == 0)
+            throw new JobValidationException("datasetId", $"dataset {datasetId} has no verifiable prompts in its train split");
+        if ((await datasets.PromptsAsync(datasetId, Validation, cancellationToken)).Count == 0)
+            throw new JobValidationException("datasetId", $"dataset {datasetId} has no verifiable prompts in its validation split: nothing to evaluate on");
+        return new ValidatedJob(job, settings, baseName, stored.Manifest.Version);
+    }
+
     /// <summary><c>name</c>, <c>name:3</c> or <c>name:v3</c>.</summary>
     public static (string Name, int? Version) ParseModelReference(string? reference)
     {
-        if (string.IsNullOrWhiteSpace(reference)) throw new JobValidationException("baseModel", "sft starts from a base model; give its name (or name:vN)");
+        if (string.IsNullOrWhiteSpace(reference)) throw new JobValidationException("baseModel", "sft and grpo start from a model in the store; give its name (or name:vN)");
         var parts = reference.Split(':', 2);
         if (!ModelStore.IsValidName(parts[0])) throw new JobValidationException("baseModel", $"'{parts[0]}' is not a model name");
         if (parts.Length == 1) return (parts[0], null);

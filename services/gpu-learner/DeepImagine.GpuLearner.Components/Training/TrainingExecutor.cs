@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Datasets;
+using DeepImagine.GpuLearner.Grpo;
 using DeepImagine.GpuLearner.Jobs;
 using DeepImagine.Model.Store;
 using DeepImagine.Model;
@@ -20,6 +21,9 @@ public interface ITrainingSink
 
     /// <summary>Every metric recorded so far for the job (earlier runs included), for the curves.</summary>
     Task<IReadOnlyList<JobMetricPoint>> HistoryAsync(CancellationToken cancellationToken);
+
+    /// <summary>A version published before the job ends (a grpo job's policy versions); the final one comes with the outcome.</summary>
+    Task VersionPublishedAsync(StoredVersion version, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>A finished run: the published version and its final metrics.</summary>
@@ -31,9 +35,9 @@ public sealed record TrainingOutcome(StoredVersion Version, IReadOnlyDictionary<
 /// store. Checkpoints live in the job's directory of the store, written beside the old one and swapped in, so a kill
 /// at any moment leaves one complete checkpoint.
 /// </summary>
-public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, ILogger<TrainingExecutor> logger)
+public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, ILogger<TrainingExecutor> logger, GrpoExecutor? grpo = null)
 {
-    private const string CheckpointDirectory = "checkpoint";
+    internal const string CheckpointDirectory = "checkpoint";
     private const string TokenizerDirectory = "tokenizer";
     public const string MetricsFile = "metrics.json";
     /// <summary>Characters of corpus the BPE vocabulary is learned from (the hand-written trainer is quadratic-ish; this bounds it).</summary>
@@ -48,6 +52,12 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
         var workspace = store.JobDirectory(job.JobId);
         Directory.CreateDirectory(workspace);
         RecoverCheckpoint(workspace);
+        if (job.Kind == JobKinds.Grpo)
+        {
+            // A grpo job publishes many policy versions while it runs; it decides itself what a restart reuses.
+            if (grpo is null) throw new InvalidOperationException("this learner was built without the grpo executor");
+            return await grpo.RunAsync(job, settings, sink, cancellationToken);
+        }
         var modelName = settings.ModelName ?? (job.Kind == JobKinds.Pretrain ? "deepimagine-base" : $"{job.BaseModel}-{job.Factor ?? "all"}");
         var published = store.FindByJob(modelName, job.JobId);
         if (published is not null)
@@ -304,13 +314,15 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
         Seed = settings.Seed,
     };
 
-    private static bool IsComplete(string checkpoint) => File.Exists(Path.Combine(checkpoint, SftTrainer.TrainerStateFile));
+    /// <summary>A checkpoint is complete once its last file is written: the trainer state (pretrain, sft) or the grpo job state.</summary>
+    internal static bool IsComplete(string checkpoint) =>
+        File.Exists(Path.Combine(checkpoint, SftTrainer.TrainerStateFile)) || File.Exists(Path.Combine(checkpoint, GrpoExecutor.StateFile));
 
     /// <summary>
     /// A kill between the two renames of a swap leaves no checkpoint but a complete ".next" (written last: the trainer
     /// state), or, before that was complete, the previous one as ".old": the newest complete one becomes the checkpoint.
     /// </summary>
-    private static void RecoverCheckpoint(string workspace)
+    internal static void RecoverCheckpoint(string workspace)
     {
         var checkpoint = Path.Combine(workspace, CheckpointDirectory);
         if (Directory.Exists(checkpoint)) return;
