@@ -1,3 +1,5 @@
+using DeepImagine.Imagining.Questions;
+
 namespace DeepImagine.Evaluation;
 
 /// <summary>
@@ -14,6 +16,14 @@ public sealed record EvalQuestion(string Group, IReadOnlyList<string> Id, string
 
     /// <summary>The answer options in order.</summary>
     public IReadOnlyList<string> Options { get; init; } = [];
+
+    /// <summary>
+    /// CT Open: the item the question belongs to with every answer removed, and the question's index in it, for
+    /// <see cref="QuestionPrompt"/> (the language-model methods); null for other tasks.
+    /// </summary>
+    public CtOpenItem? Item { get; init; }
+
+    public int QuestionIndex { get; init; }
 
     public string Key => string.Join('\u001f', Id);
 }
