@@ -23,6 +23,7 @@ internal static class CliCommands
         root.Subcommands.Add(EvaluateCommands.Evaluate());
         root.Subcommands.Add(EvaluateCommands.EvaluateDose());
         root.Subcommands.Add(ErrorQueueCommands.Build());
+        root.Subcommands.Add(DatasetCommands.Build());
         foreach (var command in TrainingCommands.Build()) root.Subcommands.Add(command);
         return root;
     }
