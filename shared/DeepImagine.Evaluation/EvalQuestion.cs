@@ -1,5 +1,3 @@
-using DeepImagine.Imagining.Questions;
-
 namespace DeepImagine.Evaluation;
 
 /// <summary>
@@ -17,12 +15,10 @@ public sealed record EvalQuestion(string Group, IReadOnlyList<string> Id, string
     /// <summary>The answer options in order.</summary>
     public IReadOnlyList<string> Options { get; init; } = [];
 
-    /// <summary>
-    /// CT Open: the item the question belongs to with every answer removed, and the question's index in it, for
-    /// <see cref="QuestionPrompt"/> (the language-model methods); null for other tasks.
-    /// </summary>
-    public CtOpenItem? Item { get; init; }
+    /// <summary>The CT Open item the question belongs to, every answer removed (null for other tasks).</summary>
+    public Imagining.Questions.CtOpenItem? Item { get; init; }
 
+    /// <summary>CT Open: which of <see cref="Item"/>'s questions this is (for <see cref="Imagining.Questions.QuestionPrompt"/>).</summary>
     public int QuestionIndex { get; init; }
 
     public string Key => string.Join('\u001f', Id);

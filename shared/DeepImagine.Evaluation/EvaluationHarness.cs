@@ -15,9 +15,14 @@ public sealed record EvaluateRequest(
     int? CrossValidationFolds,
     IReadOnlyList<LabelledQuestion> Knowledge,
     string Command,
-    int Seed = GroupedFolds.DefaultSeed,
-    LanguageModelSettings? LanguageModel = null,
-    bool Reuse = false);
+    int Seed = GroupedFolds.DefaultSeed)
+{
+    /// <summary>The model <c>direct</c> and <c>rag</c> score with (null: they are refused).</summary>
+    public LanguageModelSettings? LanguageModel { get; init; }
+
+    /// <summary>Print the scoreboard stored in the output folder instead of running again when nothing it depends on changed (<see cref="ResultCache"/>).</summary>
+    public bool Reuse { get; init; }
+}
 
 /// <summary>
 /// Runs every method on the request (train/predict, or grouped K-fold on the train files), writes

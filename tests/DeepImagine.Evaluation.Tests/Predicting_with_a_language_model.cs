@@ -144,7 +144,7 @@ public sealed class Predicting_with_a_language_model : IDisposable
         string Run(string predict, string name)
         {
             var output = Path.Combine(_folder, name);
-            var exit = EvaluationHarness.Run(new EvaluateRequest(new CtOpenTask(), [train], predict, ["direct", "rag"], output, null, [], "test", LanguageModel: settings),
+            var exit = EvaluationHarness.Run(new EvaluateRequest(new CtOpenTask(), [train], predict, ["direct", "rag"], output, null, [], "test") { LanguageModel = settings },
                 TextWriter.Null, TextWriter.Null);
             Assert.Equal(0, exit);
             return output;
@@ -166,7 +166,7 @@ public sealed class Predicting_with_a_language_model : IDisposable
         var output = Path.Combine(_folder, "out");
         var none = new LanguageModelSettings(LanguageModelSource.Unavailable("the model store /nowhere has no model: run `make train`"));
 
-        var exit = EvaluationHarness.Run(new EvaluateRequest(new CtOpenTask(), [train], predict, ["prior", "direct", "rag"], output, null, [], "test", LanguageModel: none),
+        var exit = EvaluationHarness.Run(new EvaluateRequest(new CtOpenTask(), [train], predict, ["prior", "direct", "rag"], output, null, [], "test") { LanguageModel = none },
             TextWriter.Null, errors);
 
         Assert.Equal(2, exit);
@@ -185,7 +185,7 @@ public sealed class Predicting_with_a_language_model : IDisposable
         string Run(string trainFile)
         {
             var text = new StringWriter();
-            Assert.Equal(0, EvaluationHarness.Run(new EvaluateRequest(new CtOpenTask(), [trainFile], null, ["prior"], output, 3, [], "test", Reuse: true), text, TextWriter.Null));
+            Assert.Equal(0, EvaluationHarness.Run(new EvaluateRequest(new CtOpenTask(), [trainFile], null, ["prior"], output, 3, [], "test") { Reuse = true }, text, TextWriter.Null));
             return text.ToString();
         }
 

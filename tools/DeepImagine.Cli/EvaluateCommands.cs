@@ -40,8 +40,11 @@ internal static class EvaluateCommands
             if (result.GetValue(neighbours) < 1) throw new ArgumentException($"--rag-neighbours must be at least 1 (got {result.GetValue(neighbours)})");
             using var source = names.Any(n => n is "direct" or "rag") ? LanguageModel(result.GetValue(model), result.GetValue(modelStore)) : null;
             var request = new EvaluateRequest(chosen, result.GetValue(train)!, result.GetValue(predict), names, result.GetValue(output)!,
-                result.GetValue(cv), knowledge, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-                LanguageModel: source is null ? null : new LanguageModelSettings(source, result.GetValue(neighbours)), Reuse: result.GetValue(reuse));
+                result.GetValue(cv), knowledge, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)))
+            {
+                LanguageModel = source is null ? null : new LanguageModelSettings(source, result.GetValue(neighbours)),
+                Reuse = result.GetValue(reuse),
+            };
             return EvaluationHarness.Run(request, Console.Out, Console.Error);
         });
         return command;

@@ -48,8 +48,8 @@ public sealed class CtOpenTask : IEvaluationTask
     public static IEnumerable<TargetQuestion> Questions(CtOpenItem item, string recordForErrors)
     {
         if (string.IsNullOrWhiteSpace(item.NctId)) throw new ArgumentException($"{recordForErrors}: field 'nct_id' is missing");
-        // What a method may see of the item: its questions without their answers.
-        var blind = item with { Questions = item.Questions.Select(q => q is null ? q! : q with { AnswerIndex = null }).ToList() };
+        // What a method may see of the item: its questions without any answer.
+        var unanswered = item with { Questions = item.Questions.Select(q => q with { AnswerIndex = null }).ToList() };
         for (var index = 0; index < item.Questions.Count; index++)
         {
             var question = item.Questions[index];
@@ -63,7 +63,7 @@ public sealed class CtOpenTask : IEvaluationTask
                 {
                     Context = Context(item),
                     Options = question.Options,
-                    Item = blind,
+                    Item = unanswered,
                     QuestionIndex = index,
                 },
                 question.AnswerIndex);
