@@ -15,7 +15,11 @@ public sealed record EvaluateRequest(
     int? CrossValidationFolds,
     IReadOnlyList<LabelledQuestion> Knowledge,
     string Command,
-    int Seed = GroupedFolds.DefaultSeed);
+    int Seed = GroupedFolds.DefaultSeed)
+{
+    /// <summary>Model-based methods the caller wires in (name → a fresh, unfitted method), e.g. the predictor's <c>deepimagine</c>.</summary>
+    public IReadOnlyDictionary<string, Func<IOutcomeMethod>> ModelMethods { get; init; } = new Dictionary<string, Func<IOutcomeMethod>>();
+}
 
 /// <summary>
 /// Runs every method on the request (train/predict, or grouped K-fold on the train files), writes
@@ -57,7 +61,7 @@ public static class EvaluationHarness
         var unavailable = new List<string>();
         foreach (var name in request.Methods)
         {
-            IOutcomeMethod Create() => MethodCatalog.Create(name, request.Seed);
+            IOutcomeMethod Create() => request.ModelMethods.TryGetValue(name, out var make) ? make() : MethodCatalog.Create(name, request.Seed);
             try
             {
                 Create();

@@ -3,6 +3,9 @@ using DeepImagine.Evaluation;
 using DeepImagine.Evaluation.Dose;
 using DeepImagine.Evaluation.Methods;
 using DeepImagine.Evaluation.Tasks;
+using DeepImagine.GpuLearner;
+using DeepImagine.Predictor.Engine;
+using DeepImagine.Predictor.Evaluation;
 
 namespace DeepImagine.Cli;
 
@@ -20,8 +23,9 @@ internal static class EvaluateCommands
         var cv = new Option<int?>("--cv") { Description = "grouped K-fold cross-validation on the train files instead of --predict" };
         var knowledgeTrials = new Option<string>("--knowledge-trials") { Description = "CT Open: folder of trial records whose reported analyses become known-answer questions", DefaultValueFactory = _ => "data" };
         var noKnowledge = new Option<bool>("--no-knowledge") { Description = "CT Open: train on the train files only" };
+        var modelStore = new Option<string>("--model-store") { Description = "deepimagine: the model store with the operators (default: gpu-learner's, where make train writes)", DefaultValueFactory = _ => new LearnerOptions().ResolvedModelStore() };
         var command = new Command("evaluate", "Predict benchmark questions with each method, write predictions, score them when answers are known.")
-            { task, train, predict, methods, output, cv, knowledgeTrials, noKnowledge };
+            { task, train, predict, methods, output, cv, knowledgeTrials, noKnowledge, modelStore };
         command.SetAction(result =>
         {
             IEvaluationTask chosen = result.GetValue(task) == "evidence-inference" ? new EvidenceInferenceTask() : new CtOpenTask();
@@ -30,10 +34,29 @@ internal static class EvaluateCommands
                 ? EvaluationHarness.CtOpenKnowledge(result.GetValue(knowledgeTrials)!, Console.Out)
                 : [];
             var request = new EvaluateRequest(chosen, result.GetValue(train)!, result.GetValue(predict), names, result.GetValue(output)!,
-                result.GetValue(cv), knowledge, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+                result.GetValue(cv), knowledge, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)))
+            {
+                ModelMethods = names.Contains(DeepImagineMethod.MethodName) ? new Dictionary<string, Func<IOutcomeMethod>>
+                {
+                    [DeepImagineMethod.MethodName] = DeepImagineFactory(result.GetValue(modelStore)!),
+                } : new Dictionary<string, Func<IOutcomeMethod>>(),
+            };
             return EvaluationHarness.Run(request, Console.Out, Console.Error);
         });
         return command;
+    }
+
+    /// <summary>The predictor's engine in process on the store's operators; a store without them makes the method unavailable (reported, exit 2).</summary>
+    private static Func<IOutcomeMethod> DeepImagineFactory(string modelStore)
+    {
+        try
+        {
+            return DeepImagineMethod.Factory(modelStore, new PredictorOptions());
+        }
+        catch (MethodUnavailableException unavailable)
+        {
+            return () => throw unavailable;
+        }
     }
 
     public static Command EvaluateDose()

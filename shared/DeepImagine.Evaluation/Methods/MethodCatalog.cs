@@ -29,7 +29,9 @@ public static class MethodCatalog
         "prior" => new PriorMethod(),
         "logreg" => MlNetMethod.LogisticRegression(seed),
         "forest" => MlNetMethod.Forest(seed),
-        "direct" or "rag" or "deepimagine" => throw new MethodUnavailableException(name,
+        "deepimagine" => throw new MethodUnavailableException(name,
+            "it runs the predictor's engine, which the caller wires in (EvaluateRequest.ModelMethods; the CLI does, from --model-store); none was given"),
+        "direct" or "rag" => throw new MethodUnavailableException(name,
             "no trained language model or predictor is available to the evaluation yet (it needs a base-model checkpoint and the predictor service); no predictions were written for it"),
         _ => throw new ArgumentException($"--methods: '{name}' is not a method; use any of {string.Join(", ", All)}"),
     };
