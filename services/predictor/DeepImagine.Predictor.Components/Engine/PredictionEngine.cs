@@ -18,8 +18,11 @@ public sealed class PredictorOptions
     /// <summary>Candidates the knowledge store returns before ranking.</summary>
     public int Candidates { get; set; } = 50;
 
-    /// <summary>The order factors are changed in along a path.</summary>
-    public List<string> FactorOrder { get; set; } = [.. PathPlanner.DefaultOrder];
+    /// <summary>The order factors are changed in along a path; empty means <see cref="PathPlanner.DefaultOrder"/>.</summary>
+    /// <remarks>Empty by default: configuration binding appends to a list, so a pre-filled one would double.</remarks>
+    public List<string> FactorOrder { get; set; } = [];
+
+    public IReadOnlyList<string> Order => FactorOrder.Count == 0 ? PathPlanner.DefaultOrder : FactorOrder;
 
     /// <summary>Upper bound on one step's trace and RESULT line, in tokens.</summary>
     public int MaxNewTokens { get; set; } = 48;
@@ -39,7 +42,7 @@ public sealed class PredictorOptions
         if (Anchors is < 1 or > 64) throw new ArgumentException($"Predictor:Anchors is {Anchors}; use 1 to 64");
         if (Candidates < Anchors) throw new ArgumentException($"Predictor:Candidates ({Candidates}) must be at least Predictor:Anchors ({Anchors})");
         if (MaxNewTokens is < 8 or > 1024) throw new ArgumentException($"Predictor:MaxNewTokens is {MaxNewTokens}; use 8 to 1024");
-        PathPlanner.ValidateOrder(FactorOrder, "Predictor:FactorOrder");
+        PathPlanner.ValidateOrder(Order, "Predictor:FactorOrder");
     }
 }
 
@@ -147,7 +150,7 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
             reason = "the anchor's endpoint has no measure title (no result state to start from)";
             return null;
         }
-        var path = PathPlanner.Plan(anchorSide, targetSide, Options.FactorOrder);
+        var path = PathPlanner.Plan(anchorSide, targetSide, Options.Order);
         reason = null;
         var higherIsBetter = DirectionLabeler.HigherIsBetter(item.Endpoint.Measure ?? "", null).HigherIsBetter;
         return new PlannedChain(anchor, anchorArms, $"question {chosen.Index} ({chosen.Class}): option {chosen.Question.AnswerIndex} \"{chosen.Question.Options[chosen.Question.AnswerIndex!.Value]}\"",
@@ -159,7 +162,7 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
     {
         var states = planned.Select(p => p.Start).ToArray();
         var steps = planned.Select(_ => new List<ChainStep>()).ToArray();
-        foreach (var factor in Options.FactorOrder)
+        foreach (var factor in Options.Order)
         {
             var batch = planned.Select((p, i) => (Chain: i, Step: p.Path.Steps.FirstOrDefault(s => s.Factor == factor)))
                 .Where(x => x.Step is not null).ToList();
