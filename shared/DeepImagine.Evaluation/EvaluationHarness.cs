@@ -22,6 +22,9 @@ public sealed record EvaluateRequest(
 
     /// <summary>Print the scoreboard stored in the output folder instead of running again when nothing it depends on changed (<see cref="ResultCache"/>).</summary>
     public bool Reuse { get; init; }
+
+    /// <summary>Model-based methods the caller wires in (name → a fresh, unfitted method), e.g. the predictor's <c>deepimagine</c>.</summary>
+    public IReadOnlyDictionary<string, Func<IOutcomeMethod>> ModelMethods { get; init; } = new Dictionary<string, Func<IOutcomeMethod>>();
 }
 
 /// <summary>
@@ -83,7 +86,7 @@ public static class EvaluationHarness
         var unavailable = new List<string>();
         foreach (var name in request.Methods)
         {
-            IOutcomeMethod Create() => MethodCatalog.Create(name, request.Seed, request.LanguageModel);
+            IOutcomeMethod Create() => request.ModelMethods.TryGetValue(name, out var make) ? make() : MethodCatalog.Create(name, request.Seed, request.LanguageModel);
             try
             {
                 Create();

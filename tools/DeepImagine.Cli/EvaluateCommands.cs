@@ -7,6 +7,8 @@ using DeepImagine.GpuLearner;
 using DeepImagine.GpuLearner.Store;
 using DeepImagine.Model;
 using Microsoft.Extensions.Configuration;
+using DeepImagine.Predictor.Engine;
+using DeepImagine.Predictor.Evaluation;
 
 namespace DeepImagine.Cli;
 
@@ -25,7 +27,7 @@ internal static class EvaluateCommands
         var knowledgeTrials = new Option<string>("--knowledge-trials") { Description = "CT Open: folder of trial records whose reported analyses become known-answer questions", DefaultValueFactory = _ => "data" };
         var noKnowledge = new Option<bool>("--no-knowledge") { Description = "CT Open: train on the train files only" };
         var model = new Option<string?>("--model") { Description = $"direct, rag: model NAME[:VERSION] of the store (default: the newest {StoredModels.AllFactorsModel}, else {StoredModels.BaseModel})" };
-        var modelStore = new Option<string?>("--model-store") { Description = "direct, rag: the model store's folder (default: gpu-learner's, GpuLearner__ModelStore or ~/.deepimagine/model-store)" };
+        var modelStore = new Option<string?>("--model-store") { Description = "direct, rag, deepimagine: the model store's folder (default: gpu-learner's, where make train writes: GpuLearner__ModelStore or ~/.deepimagine/model-store)" };
         var neighbours = new Option<int>("--rag-neighbours") { Description = "rag: known items put in the prompt", DefaultValueFactory = _ => LanguageModelMethod.DefaultNeighbours };
         var reuse = new Option<bool>("--reuse") { Description = "print the earlier scoreboard in --out instead of running again when inputs, methods, model and code are unchanged" };
         var command = new Command("evaluate", "Predict benchmark questions with each method, write predictions, score them when answers are known.")
@@ -44,6 +46,10 @@ internal static class EvaluateCommands
             {
                 LanguageModel = source is null ? null : new LanguageModelSettings(source, result.GetValue(neighbours)),
                 Reuse = result.GetValue(reuse),
+                ModelMethods = names.Contains(DeepImagineMethod.MethodName) ? new Dictionary<string, Func<IOutcomeMethod>>
+                {
+                    [DeepImagineMethod.MethodName] = DeepImagineFactory(ModelStoreRoot(result.GetValue(modelStore))),
+                } : new Dictionary<string, Func<IOutcomeMethod>>(),
             };
             return EvaluationHarness.Run(request, Console.Out, Console.Error);
         });
@@ -57,8 +63,7 @@ internal static class EvaluateCommands
     /// </summary>
     private static LanguageModelSource LanguageModel(string? spec, string? storeDirectory)
     {
-        var root = storeDirectory ?? CliHost.LoadSettings().GetSection(LearnerOptions.SectionName).Get<LearnerOptions>()?.ResolvedModelStore()
-            ?? new LearnerOptions().ResolvedModelStore();
+        var root = ModelStoreRoot(storeDirectory);
         if (!Directory.Exists(Path.Combine(root, "models")))
         {
             var reason = $"no model store at {root}: run `make train` (it pretrains {StoredModels.BaseModel}), or give --model-store DIR";
@@ -81,6 +86,23 @@ internal static class EvaluateCommands
             var (weights, tokenizer) = StoredModels.Load(store, version, TorchDevice.Default);
             return new ScoringModel(weights, tokenizer, description);
         });
+    }
+
+    /// <summary>--model-store, else gpu-learner's store as its settings resolve it (GpuLearner__ModelStore, else ~/.deepimagine/model-store).</summary>
+    private static string ModelStoreRoot(string? given) =>
+        given ?? CliHost.LoadSettings().GetSection(LearnerOptions.SectionName).Get<LearnerOptions>()?.ResolvedModelStore() ?? new LearnerOptions().ResolvedModelStore();
+
+    /// <summary>The predictor's engine in process on the store's operators; a store without them makes the method unavailable (reported, exit 2).</summary>
+    private static Func<IOutcomeMethod> DeepImagineFactory(string modelStore)
+    {
+        try
+        {
+            return DeepImagineMethod.Factory(modelStore, new PredictorOptions());
+        }
+        catch (MethodUnavailableException unavailable)
+        {
+            return () => throw unavailable;
+        }
     }
 
     public static Command EvaluateDose()

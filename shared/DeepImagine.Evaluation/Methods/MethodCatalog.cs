@@ -35,7 +35,7 @@ public static class MethodCatalog
         "direct" => new LanguageModelMethod(name, Model(name, languageModel), 0),
         "rag" => new LanguageModelMethod(name, Model(name, languageModel), languageModel!.Neighbours),
         "deepimagine" => throw new MethodUnavailableException(name,
-            "the predictor's engine (imagination chains from anchors) is not wired into the evaluation yet; no predictions were written for it"),
+            "it runs the predictor's engine, which the caller wires in (EvaluateRequest.ModelMethods; the CLI does, from --model-store); none was given"),
         _ => throw new ArgumentException($"--methods: '{name}' is not a method; use any of {string.Join(", ", All)}"),
     };
 
