@@ -15,7 +15,9 @@ public sealed record OptionQuestion(IReadOnlyList<int> Prompt, IReadOnlyList<IRe
 /// </summary>
 public static class OptionScoring
 {
-    public static double[][] LogLikelihoods(Qwen3ForCausalLM model, IReadOnlyList<OptionQuestion> questions, int padId, int maxRowsPerBatch = 8)
+    /// <param name="maxRowsPerBatch">rows run together at most</param>
+    /// <param name="maxBatchTokens">rows × padded width at most (one long row always runs), so attention over long prompts stays within memory</param>
+    public static double[][] LogLikelihoods(Qwen3ForCausalLM model, IReadOnlyList<OptionQuestion> questions, int padId, int maxRowsPerBatch = 8, int maxBatchTokens = 8192)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRowsPerBatch, 1);
         foreach (var (q, i) in questions.Select((q, i) => (q, i)))
@@ -39,10 +41,16 @@ public static class OptionScoring
             for (var o = 0; o < q.Options.Count; o++) rows.Add((i, q.Prompt, null, o));
         }
         // Similar lengths together: each batch is padded to its longest row.
-        var ordered = rows.OrderBy(r => r.Prompt.Count + (r.Option >= 0 ? questions[r.Question].Options[r.Option].Count : 1)).ToList();
-        for (var start = 0; start < ordered.Count; start += maxRowsPerBatch)
+        int Width((int Question, IReadOnlyList<int> Prompt, IReadOnlyList<int>? Targets, int Option) r) =>
+            r.Prompt.Count + (r.Option >= 0 ? questions[r.Question].Options[r.Option].Count : 1);
+        var ordered = rows.OrderBy(Width).ToList();
+        for (var start = 0; start < ordered.Count;)
         {
-            var batch = ordered.Skip(start).Take(maxRowsPerBatch).ToList();
+            // Sorted by width, so the batch's last row is its widest.
+            var end = start + 1;
+            while (end < ordered.Count && end - start < maxRowsPerBatch && (end - start + 1) * Width(ordered[end]) <= maxBatchTokens) end++;
+            var batch = ordered.GetRange(start, end - start);
+            start = end;
             var nextToken = batch.Where(r => r.Targets is not null).ToList();
             if (nextToken.Count > 0)
             {
