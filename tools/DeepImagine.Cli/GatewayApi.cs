@@ -17,10 +17,10 @@ internal sealed class GatewayApi : IDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http;
 
-    public GatewayApi(IConfiguration configuration)
+    public GatewayApi(IConfiguration configuration, TimeSpan? timeout = null)
     {
         var url = configuration["Gateway:Url"] ?? DefaultUrl;
-        _http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
+        _http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = timeout ?? TimeSpan.FromSeconds(100) };
         _http.DefaultRequestHeaders.Add(ApiKeys.HeaderName, ApiKeys.Configured(configuration)[0]);
     }
 

@@ -23,12 +23,15 @@ internal static class PredictBenchmark
         if (items.Count == 0) throw new ArgumentException($"--file {file}: no items");
 
         using var host = CliHost.Create(withBus: false);
-        using var api = new GatewayApi(host.Configuration());
+        // Queued behind other clients' predictions on a loaded machine, a request may wait minutes: measured, not cut off.
+        using var api = new GatewayApi(host.Configuration(), TimeSpan.FromMinutes(15));
         var imported = await api.PostJsonAsync("api/knowledge/ct-open", benchmark, "knowledge", cancellationToken);
         Console.WriteLine($"knowledge: {imported["endpoints"]} endpoints from {file} ({imported["knowledgeEndpoints"]} in the predictor's store)");
 
         var latencies = new List<double>();
         var chains = new List<int>();
+        double retrieval = 0, generation = 0, scoring = 0;
+        var tokens = 0;
         string? versions = null;
         var next = -1;
         var clock = Stopwatch.StartNew();
@@ -45,12 +48,22 @@ internal static class PredictBenchmark
                 {
                     latencies.Add(elapsed);
                     chains.AddRange(answer["predictions"]!.AsArray().Select(p => p!["chains"]!.AsArray().Count));
+                    foreach (var t in answer["predictions"]!.AsArray().Select(p => p!["timings"]).OfType<JsonNode>())
+                    {
+                        retrieval += t["retrievalMs"]!.GetValue<double>();
+                        generation += t["generationMs"]!.GetValue<double>();
+                        scoring += t["scoringMs"]!.GetValue<double>();
+                        tokens += t["generatedTokens"]!.GetValue<int>();
+                    }
                     versions ??= answer["modelVersions"]?.ToJsonString();
                 }
             }
         }));
         var seconds = clock.Elapsed.TotalSeconds;
         latencies.Sort();
+        var split = string.Create(CultureInfo.InvariantCulture,
+            $"per request, inside the predictor: retrieval {retrieval / requests:0} ms, generation {generation / requests:0} ms ({tokens / (double)requests:0} tokens), RESULT scoring {scoring / requests:0} ms; the rest is waiting for the one inference lock");
+        Console.WriteLine(split);
         double Percentile(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
         var line = string.Create(CultureInfo.InvariantCulture,
             $"p50_ms={Percentile(0.50):0} p99_ms={Percentile(0.99):0} rps={requests / seconds:0.00} anchors={(chains.Count == 0 ? 0 : chains.Average()):0.0}");
@@ -62,6 +75,8 @@ internal static class PredictBenchmark
                 {requests} `POST /api/predictions` of CT Open items ({file}) by {clients} concurrent clients through the gateway, measured
                 {DateTime.UtcNow:yyyy-MM-dd} on {BenchmarkReport.Machine()}. Operators: `{versions ?? "none"}`.
                 `anchors` is the mean number of anchor chains per question (0: the store had no model and the class prior was answered).
+
+                {split}.
 
                 `{line}`
                 """);
