@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train train-models import-data bench-train clean
+.PHONY: images compose-up compose-down compose-test all build infra-up infra-down doctor services-up services-down services-status run stop test test-faults bench-ingest bench-pairs bench-model pairs-audit evaluate evaluate-evidence train train-models import-data bench-train bench-predict clean
 
 all: build
 
@@ -127,6 +127,11 @@ train-models:
 ## SFT tokens/s through gpu-learner against the same job in process (needs `make train`'s base model); into docs/benchmarks.md.
 bench-train: run
 	./deepimagine bench train --report docs/benchmarks.md
+
+## Prediction latency: 8 concurrent clients through the gateway on CT Open items (needs `make train`'s operators, else the
+## predictor answers the class prior and says anchors=0); last line p50_ms= p99_ms= rps= anchors=; into docs/benchmarks.md.
+bench-predict: infra-up build services-up
+	./deepimagine bench predict --requests 64 --clients 8 --report docs/benchmarks.md
 
 ## Containers (README "Operations"): every image offline (Debian base from the apt source, .NET runtime from NuGet).
 images:

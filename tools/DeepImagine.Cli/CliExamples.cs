@@ -21,6 +21,7 @@ internal static class CliExamples
         ["deepimagine pairs remine"] = "./deepimagine pairs remine --timeout 600",
         ["deepimagine train"] = "./deepimagine train --kind sft --factor dose --wait",
         ["deepimagine bench train"] = "./deepimagine bench train --steps 40 --report docs/benchmarks.md",
+        ["deepimagine bench predict"] = "./deepimagine bench predict --requests 64 --clients 8 --report docs/benchmarks.md",
         ["deepimagine jobs"] = "./deepimagine jobs list",
         ["deepimagine jobs list"] = "./deepimagine jobs list",
         ["deepimagine jobs show"] = "./deepimagine jobs show 0b3e2fd0-0000-0000-0000-000000000000",

@@ -41,7 +41,7 @@ public sealed record PredictionJobRequest
     [JsonPropertyName("cutoff")] public string? Cutoff { get; init; }
 }
 
-public sealed record PredictionJobView(Guid Id, string Status, int Items, int Done, DateTime? Cutoff, string? Error, DateTime CreatedAt, DateTime UpdatedAt,
+public sealed record PredictionJobView(Guid Id, string Status, int Items, int Done, DateOnly? Cutoff, string? Error, DateTime CreatedAt, DateTime UpdatedAt,
     string Results);
 
 public sealed record KnowledgeImportResult(int Items, int Endpoints, long KnowledgeEndpoints);

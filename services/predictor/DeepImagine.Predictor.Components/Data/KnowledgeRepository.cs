@@ -40,7 +40,7 @@ public sealed class KnowledgeRepository(NpgsqlDataSource db) : IAnchorSource
                 Source = source,
                 Item = JsonSerializer.Serialize(k.Item),
                 Trial = k.Trial is null ? null : TrialJson.Serialize(k.Trial),
-                ResultsDate = k.ResultsDate?.ToDateTime(TimeOnly.MinValue),
+                k.ResultsDate,
                 Title = k.Item.BriefTitle ?? "",
                 Interventions = AnchorRanking.InterventionKeys(k.Item).ToArray(),
                 RegistryText = AnchorRanking.RegistryText(k.Item, k.Trial),
@@ -71,7 +71,7 @@ public sealed class KnowledgeRepository(NpgsqlDataSource db) : IAnchorSource
         // Words are [a-z0-9]{3,} (AnchorRanking.Words), so they are safe tsquery terms; any of them may match.
         var query = string.Join(" | ", words.Order(StringComparer.Ordinal));
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Item, string? Trial, DateTime? ResultsDate)>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<(string Item, string? Trial, DateOnly? ResultsDate)>(new CommandDefinition("""
             select item::text, trial::text, results_date
             from knowledge
             where nct_id <> @NctId
@@ -86,7 +86,7 @@ public sealed class KnowledgeRepository(NpgsqlDataSource db) : IAnchorSource
             """, new
         {
             target.NctId,
-            Cutoff = target.Cutoff?.ToDateTime(TimeOnly.MinValue),
+            target.Cutoff,
             Query = query,
             Interventions = AnchorRanking.InterventionKeys(target.Item).ToArray(),
             Title = target.Item.BriefTitle ?? "",
@@ -95,7 +95,7 @@ public sealed class KnowledgeRepository(NpgsqlDataSource db) : IAnchorSource
         return rows.Select(r => new KnowledgeItem(
             JsonSerializer.Deserialize<CtOpenItem>(r.Item)!,
             r.Trial is null ? null : TrialJson.Deserialize(r.Trial),
-            r.ResultsDate is { } d ? DateOnly.FromDateTime(d) : null)).ToList();
+            r.ResultsDate)).ToList();
     }
 
     public async Task<double[]> ClassPriorAsync(string questionClass, int optionCount, CancellationToken cancellationToken)

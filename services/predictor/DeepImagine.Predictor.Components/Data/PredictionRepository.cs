@@ -15,10 +15,20 @@ public static class JobStatus
 }
 
 /// <summary>A prediction job as stored: status, item count, how many items are done, when.</summary>
-public sealed record PredictionJobRow(Guid Id, string Status, int Items, int Done, DateTime? Cutoff, string? Error, DateTime CreatedAt, DateTime UpdatedAt);
+public sealed record PredictionJobRow(Guid Id, string Status, int Items, int Done, DateOnly? Cutoff, string? Error, DateTime CreatedAt, DateTime UpdatedAt);
 
 /// <summary>One stored prediction in the CT Open prediction layout (plus when it was made and with which models).</summary>
-public sealed record StoredPrediction(string NctId, string EndpointKey, int QuestionIndex, double[] Probabilities, string Output, string ModelVersions, DateTime CreatedAt);
+/// <remarks>Settable properties: Dapper materializes the double precision[] column as an array only through a property.</remarks>
+public sealed record StoredPrediction
+{
+    public string NctId { get; init; } = "";
+    public string EndpointKey { get; init; } = "";
+    public int QuestionIndex { get; init; }
+    public double[] Probabilities { get; init; } = [];
+    public string Output { get; init; } = "";
+    public string ModelVersions { get; init; } = "{}";
+    public DateTime CreatedAt { get; init; }
+}
 
 /// <summary>
 /// Jobs and predictions (schema predictor). A job's items are stored with it; an item's predictions and its done mark
@@ -33,7 +43,7 @@ public sealed class PredictionRepository(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("insert into prediction_jobs (id, status, items, cutoff) values (@id, 'queued', @count, @cutoff)",
-            new { id, count = items.Count, cutoff = cutoff?.ToDateTime(TimeOnly.MinValue) }, transaction, cancellationToken: cancellationToken));
+            new { id, count = items.Count, cutoff }, transaction, cancellationToken: cancellationToken));
         for (var i = 0; i < items.Count; i++)
         {
             await connection.ExecuteAsync(new CommandDefinition("insert into prediction_job_items (job_id, item_index, input) values (@id, @i, @input::jsonb)",
@@ -66,14 +76,14 @@ public sealed class PredictionRepository(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("update prediction_jobs set status = 'running', updated_at = now() where id = @jobId and status = 'queued'",
             new { jobId }, cancellationToken: cancellationToken));
-        var rows = await connection.QueryAsync<(int Index, string Input, DateTime? Cutoff)>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<(int Index, string Input, DateOnly? Cutoff)>(new CommandDefinition("""
             select i.item_index, i.input::text, j.cutoff from prediction_job_items i join prediction_jobs j on j.id = i.job_id
             where i.job_id = @jobId and i.done_at is null order by i.item_index limit 1
             """, new { jobId }, cancellationToken: cancellationToken));
         var row = rows.AsList();
         if (row.Count == 0) return null;
         var r = row[0];
-        return (r.Index, JsonSerializer.Deserialize<CtOpenItem>(r.Input)!, r.Cutoff is { } c ? DateOnly.FromDateTime(c) : null);
+        return (r.Index, JsonSerializer.Deserialize<CtOpenItem>(r.Input)!, r.Cutoff);
     }
 
     /// <summary>Stores an item's predictions and marks it done, atomically.</summary>

@@ -67,7 +67,11 @@ public sealed record QuestionPrediction(
     IReadOnlyList<AnchorChain> Chains,
     IReadOnlyList<SkippedAnchor> SkippedAnchors,
     IReadOnlyDictionary<string, string> ModelVersions,
-    string? FallbackReason);
+    string? FallbackReason)
+{
+    /// <summary>Where the time went: retrieval, batched generation, RESULT-line scoring (ms), generated tokens, batches.</summary>
+    public StepTimings? Timings { get; init; }
+}
 
 /// <summary>
 /// Successive counterfactual imagination (DESIGN.md, "The method"): for a target question, k anchors with known answers;
@@ -90,8 +94,11 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
     {
         var arms = QuestionArms.Read(target.Item, questionIndex);
         var optionCount = target.Item.Questions[questionIndex].Options.Count;
+        var timings = new StepTimings();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var candidates = await anchors.CandidatesAsync(target, Options.Candidates, cancellationToken);
         var ranked = AnchorRanking.Rank(target, candidates, Options.Anchors);
+        timings.RetrievalMs = clock.Elapsed.TotalMilliseconds;
         var skipped = new List<SkippedAnchor>();
         var planned = new List<PlannedChain>();
         foreach (var anchor in ranked)
@@ -108,7 +115,7 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
             return Fallback(target, questionIndex, arms.QuestionClass, prior, why, skipped, new Dictionary<string, string>());
         }
 
-        var (chains, versions) = await operators.UseAsync(set => set is null ? (null, new Dictionary<string, string>()) : (Imagine(set, planned, optionCount), set.Versions), cancellationToken);
+        var (chains, versions) = await operators.UseAsync(set => set is null ? (null, new Dictionary<string, string>()) : (Imagine(set, planned, optionCount, timings), set.Versions), cancellationToken);
         if (chains is null)
             return Fallback(target, questionIndex, arms.QuestionClass, prior, $"the model store has no '{operators.BaseName}' model to imagine with", skipped, versions);
 
@@ -116,7 +123,10 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
         var weights = chains.Select(c => Math.Max(c.Similarity, 1e-6)).ToList();
         var probabilities = OutcomeState.Normalised(Enumerable.Range(0, optionCount).Select(o => finals.Select((f, i) => f[o] * weights[i]).Sum()).ToArray());
         var output = Output(target, questionIndex, chains, skipped, probabilities, null);
-        return new QuestionPrediction(target.NctId, target.Item.EndpointKey, questionIndex, arms.QuestionClass, probabilities, output, chains, skipped, versions, null);
+        return new QuestionPrediction(target.NctId, target.Item.EndpointKey, questionIndex, arms.QuestionClass, probabilities, output, chains, skipped, versions, null)
+        {
+            Timings = timings,
+        };
     }
 
     private QuestionPrediction Fallback(PredictionTarget target, int questionIndex, string cls, double[] prior, string reason,
@@ -158,7 +168,7 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
     }
 
     /// <summary>Walks all chains factor by factor: the steps of every chain that changes this factor run as one batch on its operator.</summary>
-    private List<AnchorChain> Imagine(OperatorSet set, IReadOnlyList<PlannedChain> planned, int optionCount)
+    private List<AnchorChain> Imagine(OperatorSet set, IReadOnlyList<PlannedChain> planned, int optionCount, StepTimings timings)
     {
         var states = planned.Select(p => p.Start).ToArray();
         var steps = planned.Select(_ => new List<ChainStep>()).ToArray();
@@ -168,7 +178,7 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
                 .Where(x => x.Step is not null).ToList();
             if (batch.Count == 0) continue;
             var prompts = batch.Select(x => StepFormat.BuildPrompt(RenderState(planned[x.Chain], states[x.Chain]), x.Step!)).ToList();
-            var outputs = StepRunner.Run(set.For(factor), prompts, Options.MaxNewTokens);
+            var outputs = StepRunner.Run(set.For(factor), prompts, Options.MaxNewTokens, timings);
             for (var b = 0; b < batch.Count; b++)
             {
                 var (chain, step) = batch[b];

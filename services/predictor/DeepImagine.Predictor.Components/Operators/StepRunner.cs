@@ -5,6 +5,25 @@ using static TorchSharp.torch;
 
 namespace DeepImagine.Predictor.Operators;
 
+/// <summary>Where a prediction's time went (milliseconds), so a benchmark can say what dominates.</summary>
+public sealed class StepTimings
+{
+    public double RetrievalMs { get; set; }
+    public double GenerationMs { get; private set; }
+    public double ScoringMs { get; private set; }
+    public int GeneratedTokens { get; private set; }
+    public int Batches { get; private set; }
+
+    public void AddGeneration(double ms, int tokens)
+    {
+        GenerationMs += ms;
+        GeneratedTokens += tokens;
+        Batches++;
+    }
+
+    public void AddScoring(double ms) => ScoringMs += ms;
+}
+
 /// <summary>One step's answer: the generated completion (trace + RESULT line), what it parses to, and the scored distribution.</summary>
 public sealed record StepOutput(string Completion, ImaginedResult Parsed, StepDistribution Distribution);
 
@@ -19,9 +38,10 @@ public static class StepRunner
     private static readonly string[] Directions = ["higher", "lower", "same"];
     private static readonly string[] Significance = ["yes", "no"];
 
-    public static IReadOnlyList<StepOutput> Run(StepOperator op, IReadOnlyList<StepPrompt> prompts, int maxNewTokens)
+    public static IReadOnlyList<StepOutput> Run(StepOperator op, IReadOnlyList<StepPrompt> prompts, int maxNewTokens, StepTimings? timings = null)
     {
         if (prompts.Count == 0) return [];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var tokenizer = op.Tokenizer;
         var chats = prompts.Select(p => ChatTokenizer.ChatText([new ChatMessage("system", p.System), new ChatMessage("user", p.User)], addGenerationPrompt: true)).ToList();
         var generated = TextGenerator.Generate(op.Model, tokenizer, chats, new GenerationOptions
@@ -31,6 +51,8 @@ public static class StepRunner
             StopTokenIds = [tokenizer.ImEndId, tokenizer.EndOfTextId],
         });
 
+        timings?.AddGeneration(clock.Elapsed.TotalMilliseconds, generated.Sum(g => g.Tokens.Count));
+        clock.Restart();
         var traces = generated.Select(g => StepAnswer.Trace(g.Text)).ToList();
         var parsed = generated.Select(g => StepAnswer.Parse(g.Text)).ToList();
         var directionPrefixes = chats.Select((chat, i) => chat + (traces[i].Length > 0 ? traces[i] + "\n" : "") + "RESULT: direction=").ToList();
@@ -42,6 +64,7 @@ public static class StepRunner
             return $"{prefix}{best} log_ratio={logRatio} significant=";
         }).ToList();
         var significance = Score(op, significancePrefixes, Significance);
+        timings?.AddScoring(clock.Elapsed.TotalMilliseconds);
         return generated.Select((g, i) => new StepOutput(g.Text, parsed[i],
             new StepDistribution(direction[i][0], direction[i][1], direction[i][2], significance[i][0]))).ToList();
     }
