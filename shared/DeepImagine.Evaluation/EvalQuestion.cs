@@ -15,6 +15,12 @@ public sealed record EvalQuestion(string Group, IReadOnlyList<string> Id, string
     /// <summary>The answer options in order.</summary>
     public IReadOnlyList<string> Options { get; init; } = [];
 
+    /// <summary>The CT Open item the question belongs to, every answer removed (null for other tasks).</summary>
+    public Imagining.Questions.CtOpenItem? Item { get; init; }
+
+    /// <summary>CT Open: which of <see cref="Item"/>'s questions this is (for <see cref="Imagining.Questions.QuestionPrompt"/>).</summary>
+    public int QuestionIndex { get; init; }
+
     public string Key => string.Join('\u001f', Id);
 }
 

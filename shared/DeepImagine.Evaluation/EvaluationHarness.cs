@@ -15,7 +15,17 @@ public sealed record EvaluateRequest(
     int? CrossValidationFolds,
     IReadOnlyList<LabelledQuestion> Knowledge,
     string Command,
-    int Seed = GroupedFolds.DefaultSeed);
+    int Seed = GroupedFolds.DefaultSeed)
+{
+    /// <summary>The model <c>direct</c> and <c>rag</c> score with (null: they are refused).</summary>
+    public LanguageModelSettings? LanguageModel { get; init; }
+
+    /// <summary>Print the scoreboard stored in the output folder instead of running again when nothing it depends on changed (<see cref="ResultCache"/>).</summary>
+    public bool Reuse { get; init; }
+
+    /// <summary>Model-based methods the caller wires in (name → a fresh, unfitted method), e.g. the predictor's <c>deepimagine</c>.</summary>
+    public IReadOnlyDictionary<string, Func<IOutcomeMethod>> ModelMethods { get; init; } = new Dictionary<string, Func<IOutcomeMethod>>();
+}
 
 /// <summary>
 /// Runs every method on the request (train/predict, or grouped K-fold on the train files), writes
@@ -53,11 +63,30 @@ public static class EvaluationHarness
                          (request.CrossValidationFolds is { } k ? $" cv={k} (grouped by {task.GroupName}, seed {request.Seed})" : ""));
 
         Directory.CreateDirectory(request.OutDirectory);
+        var key = ResultCache.Key(request, train, targets, knowledge);
+        if (request.Reuse && ResultCache.Read(request.OutDirectory, key) is { } stored)
+        {
+            output.WriteLine($"reusing the results in {request.OutDirectory}: same inputs, methods, models and code as when they were written");
+            output.Write(stored);
+            return 0;
+        }
+        var scoreboard = new StringWriter();
+        var exit = RunMethods(request, train, targets, knowledge, scoreboard, errors);
+        output.Write(scoreboard.ToString());
+        // Only a complete run is kept for reuse: a refused method must be tried again next time.
+        if (exit == 0) ResultCache.Write(request.OutDirectory, key, scoreboard.ToString());
+        return exit;
+    }
+
+    private static int RunMethods(EvaluateRequest request, List<LabelledQuestion> train, IReadOnlyList<TargetQuestion> targets, List<LabelledQuestion> knowledge,
+        TextWriter output, TextWriter errors)
+    {
+        var task = request.Task;
         var runs = new List<MethodRun>();
         var unavailable = new List<string>();
         foreach (var name in request.Methods)
         {
-            IOutcomeMethod Create() => MethodCatalog.Create(name, request.Seed);
+            IOutcomeMethod Create() => request.ModelMethods.TryGetValue(name, out var make) ? make() : MethodCatalog.Create(name, request.Seed, request.LanguageModel);
             try
             {
                 Create();
@@ -68,10 +97,13 @@ public static class EvaluationHarness
                 unavailable.Add(name);
                 continue;
             }
+            if (name is "direct" or "rag" && request.LanguageModel is { } lm) output.WriteLine($"method '{name}': model {lm.Source.Description}" + (name == "rag" ? $", {lm.Neighbours} neighbours" : ""));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var run = request.CrossValidationFolds is { } folds
                 ? EvaluationRunner.CrossValidate(Create, train, knowledge, folds, request.Seed)
                 : EvaluationRunner.Run(Create, [.. train, .. knowledge], targets.Select(t => t.Question).ToList());
             runs.Add(run);
+            errors.WriteLine($"method '{name}': {run.Predictions.Count} questions in {clock.Elapsed.TotalSeconds:0.0} s");
             using (var writer = new StreamWriter(Path.Combine(request.OutDirectory, $"{name}.jsonl")))
             {
                 foreach (var p in run.Predictions) writer.WriteLine(task.PredictionLine(p.Question, p.Probabilities, p.Note));

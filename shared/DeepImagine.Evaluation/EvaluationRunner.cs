@@ -24,9 +24,10 @@ public static class EvaluationRunner
         method.Fit(train);
         var prior = new PriorMethod();
         prior.Fit(train);
-        var predictions = predict.Select(q =>
+        var answers = method is IBatchOutcomeMethod batch ? batch.PredictAll(predict) : predict.Select(method.Predict).ToList();
+        var predictions = predict.Select((q, i) =>
         {
-            var answer = method.Predict(q);
+            var answer = answers[i];
             if (Metrics.Normalised(answer.Probabilities) is { } p && p.Length == q.OptionCount) return new Prediction(q, p, null);
             var reason = answer.Reason ?? (answer.Probabilities is null ? "no probabilities" : $"{answer.Probabilities.Length} probabilities for {q.OptionCount} options");
             return new Prediction(q, prior.Predict(q).Probabilities!, reason);

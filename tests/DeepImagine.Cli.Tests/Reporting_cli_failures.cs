@@ -35,6 +35,22 @@ public class Reporting_cli_failures
     }
 
     [Fact]
+    public void Evaluating_with_a_model_from_a_store_that_does_not_exist_exits_2_naming_make_train()
+    {
+        var winter = Path.Combine(DeepImagine.Tests.RepoRoot.Path, "data", "benchmarks", "ct-open", "winter-2025.json");
+        var output = Path.Combine(Path.GetTempPath(), $"deepimagine-cli-test-{Guid.NewGuid():N}");
+        try
+        {
+            AssertOneLine(CliProcess.Run(["evaluate", "--train", winter, "--cv", "2", "--no-knowledge", "--methods", "direct", "--model-store", "/nonexistent-store", "--out", output]),
+                2, "/nonexistent-store", "make train");
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_unknown_option_exits_2_and_points_to_the_commands_help()
     {
         AssertOneLine(CliProcess.Run(["stats", "--bogus"]), 2, "--bogus", "deepimagine stats --help");

@@ -23,6 +23,7 @@ internal static class CliCommands
         root.Subcommands.Add(EvaluateCommands.Evaluate());
         root.Subcommands.Add(EvaluateCommands.EvaluateDose());
         root.Subcommands.Add(ErrorQueueCommands.Build());
+        root.Subcommands.Add(DatasetCommands.Build());
         foreach (var command in TrainingCommands.Build()) root.Subcommands.Add(command);
         return root;
     }
@@ -168,6 +169,13 @@ internal static class CliCommands
         grpoCommand.SetAction(async (result, cancellationToken) =>
             await GrpoBenchmark.RunAsync(result.GetValue(grpoSteps), result.GetValue(grpoBase)!, result.GetValue(report), cancellationToken));
         bench.Subcommands.Add(grpoCommand);
+        var ctOpen = new Option<string>("--file") { Description = "CT Open file: its items are the knowledge and the requests", DefaultValueFactory = _ => "data/benchmarks/ct-open/winter-2025.json" };
+        var requests = new Option<int>("--requests") { Description = "prediction requests in all", DefaultValueFactory = _ => 64 };
+        var clients = new Option<int>("--clients") { Description = "concurrent clients", DefaultValueFactory = _ => 8 };
+        var predictCommand = new Command("predict", "Prediction latency and throughput through the gateway (CT Open items, concurrent clients).") { ctOpen, requests, clients, report };
+        predictCommand.SetAction(async (result, cancellationToken) =>
+            await PredictBenchmark.RunAsync(result.GetValue(ctOpen)!, result.GetValue(requests), result.GetValue(clients), result.GetValue(report), cancellationToken));
+        bench.Subcommands.Add(predictCommand);
         return bench;
     }
 }

@@ -3,6 +3,12 @@ using DeepImagine.Evaluation;
 using DeepImagine.Evaluation.Dose;
 using DeepImagine.Evaluation.Methods;
 using DeepImagine.Evaluation.Tasks;
+using DeepImagine.GpuLearner;
+using DeepImagine.Model.Store;
+using DeepImagine.Model;
+using Microsoft.Extensions.Configuration;
+using DeepImagine.Predictor.Engine;
+using DeepImagine.Predictor.Evaluation;
 
 namespace DeepImagine.Cli;
 
@@ -20,8 +26,12 @@ internal static class EvaluateCommands
         var cv = new Option<int?>("--cv") { Description = "grouped K-fold cross-validation on the train files instead of --predict" };
         var knowledgeTrials = new Option<string>("--knowledge-trials") { Description = "CT Open: folder of trial records whose reported analyses become known-answer questions", DefaultValueFactory = _ => "data" };
         var noKnowledge = new Option<bool>("--no-knowledge") { Description = "CT Open: train on the train files only" };
+        var model = new Option<string?>("--model") { Description = $"direct, rag: model NAME[:VERSION] of the store (default: the newest {StoredModels.AllFactorsModel}, else {StoredModels.BaseModel})" };
+        var modelStore = new Option<string?>("--model-store") { Description = "direct, rag, deepimagine: the model store's folder (default: gpu-learner's, where make train writes: GpuLearner__ModelStore or ~/.deepimagine/model-store)" };
+        var neighbours = new Option<int>("--rag-neighbours") { Description = "rag: known items put in the prompt", DefaultValueFactory = _ => LanguageModelMethod.DefaultNeighbours };
+        var reuse = new Option<bool>("--reuse") { Description = "print the earlier scoreboard in --out instead of running again when inputs, methods, model and code are unchanged" };
         var command = new Command("evaluate", "Predict benchmark questions with each method, write predictions, score them when answers are known.")
-            { task, train, predict, methods, output, cv, knowledgeTrials, noKnowledge };
+            { task, train, predict, methods, output, cv, knowledgeTrials, noKnowledge, model, modelStore, neighbours, reuse };
         command.SetAction(result =>
         {
             IEvaluationTask chosen = result.GetValue(task) == "evidence-inference" ? new EvidenceInferenceTask() : new CtOpenTask();
@@ -29,11 +39,70 @@ internal static class EvaluateCommands
             var knowledge = chosen is CtOpenTask && !result.GetValue(noKnowledge)
                 ? EvaluationHarness.CtOpenKnowledge(result.GetValue(knowledgeTrials)!, Console.Out)
                 : [];
+            if (result.GetValue(neighbours) < 1) throw new ArgumentException($"--rag-neighbours must be at least 1 (got {result.GetValue(neighbours)})");
+            using var source = names.Any(n => n is "direct" or "rag") ? LanguageModel(result.GetValue(model), result.GetValue(modelStore)) : null;
             var request = new EvaluateRequest(chosen, result.GetValue(train)!, result.GetValue(predict), names, result.GetValue(output)!,
-                result.GetValue(cv), knowledge, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+                result.GetValue(cv), knowledge, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)))
+            {
+                LanguageModel = source is null ? null : new LanguageModelSettings(source, result.GetValue(neighbours)),
+                Reuse = result.GetValue(reuse),
+                ModelMethods = names.Contains(DeepImagineMethod.MethodName) ? new Dictionary<string, Func<IOutcomeMethod>>
+                {
+                    [DeepImagineMethod.MethodName] = DeepImagineFactory(ModelStoreRoot(result.GetValue(modelStore))),
+                } : new Dictionary<string, Func<IOutcomeMethod>>(),
+            };
             return EvaluationHarness.Run(request, Console.Out, Console.Error);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The model direct and rag score with. A model named with --model that is not there is the user's mistake (exit 2
+    /// before anything runs); an empty default store only refuses those two methods (the others still run, exit 2),
+    /// with the message naming what to run.
+    /// </summary>
+    private static LanguageModelSource LanguageModel(string? spec, string? storeDirectory)
+    {
+        var root = ModelStoreRoot(storeDirectory);
+        if (!Directory.Exists(Path.Combine(root, "models")))
+        {
+            var reason = $"no model store at {root}: run `make train` (it pretrains {StoredModels.BaseModel}), or give --model-store DIR";
+            if (spec is not null || storeDirectory is not null) throw new DirectoryNotFoundException("--model-store: " + reason);
+            return LanguageModelSource.Unavailable(reason);
+        }
+        var store = new ModelStore(root);
+        StoredVersion version;
+        try
+        {
+            version = StoredModels.Resolve(store, spec);
+        }
+        catch (ArgumentException ex) when (spec is null)
+        {
+            return LanguageModelSource.Unavailable(ex.Message);
+        }
+        var description = StoredModels.Describe(version);
+        return LanguageModelSource.From(description, () =>
+        {
+            var (weights, tokenizer) = StoredModels.Load(store, version, TorchDevice.Default);
+            return new ScoringModel(weights, tokenizer, description);
+        });
+    }
+
+    /// <summary>--model-store, else gpu-learner's store as its settings resolve it (GpuLearner__ModelStore, else ~/.deepimagine/model-store).</summary>
+    private static string ModelStoreRoot(string? given) =>
+        given ?? CliHost.LoadSettings().GetSection(LearnerOptions.SectionName).Get<LearnerOptions>()?.ResolvedModelStore() ?? new LearnerOptions().ResolvedModelStore();
+
+    /// <summary>The predictor's engine in process on the store's operators; a store without them makes the method unavailable (reported, exit 2).</summary>
+    private static Func<IOutcomeMethod> DeepImagineFactory(string modelStore)
+    {
+        try
+        {
+            return DeepImagineMethod.Factory(modelStore, new PredictorOptions());
+        }
+        catch (MethodUnavailableException unavailable)
+        {
+            return () => throw unavailable;
+        }
     }
 
     public static Command EvaluateDose()

@@ -17,10 +17,10 @@ internal sealed class GatewayApi : IDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http;
 
-    public GatewayApi(IConfiguration configuration)
+    public GatewayApi(IConfiguration configuration, TimeSpan? timeout = null)
     {
         var url = configuration["Gateway:Url"] ?? DefaultUrl;
-        _http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
+        _http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = timeout ?? TimeSpan.FromSeconds(100) };
         _http.DefaultRequestHeaders.Add(ApiKeys.HeaderName, ApiKeys.Configured(configuration)[0]);
     }
 
@@ -56,6 +56,15 @@ internal sealed class GatewayApi : IDisposable
 
     public async Task<IReadOnlyList<ModelVersionView>> ModelsAsync(CancellationToken cancellationToken) =>
         await GetAsync<List<ModelVersionView>>("api/models", cancellationToken) ?? [];
+
+    /// <summary>POSTs a JSON body to a predictor route; a 4xx is the user's mistake (its problem detail is the message).</summary>
+    public async Task<System.Text.Json.Nodes.JsonNode> PostJsonAsync(string path, System.Text.Json.Nodes.JsonNode body, string what, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync(path, content, cancellationToken);
+        await ThrowOnUserErrorAsync(response, what, cancellationToken);
+        return System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
+    }
 
     public async Task<ModelVersionView> RegisterModelAsync(RegisterModelRequest request, CancellationToken cancellationToken)
     {

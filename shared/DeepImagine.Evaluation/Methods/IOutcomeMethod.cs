@@ -14,6 +14,13 @@ public interface IOutcomeMethod
     MethodAnswer Predict(EvalQuestion question);
 }
 
+/// <summary>A method that answers many questions faster together (a language model batches its forward passes).</summary>
+public interface IBatchOutcomeMethod : IOutcomeMethod
+{
+    /// <summary>One answer per question, in order; each question is still answered on its own (no answers are seen).</summary>
+    IReadOnlyList<MethodAnswer> PredictAll(IReadOnlyList<EvalQuestion> questions);
+}
+
 /// <summary>A method name that is known but cannot run here (no trained model or predictor), with the reason to print.</summary>
 public sealed class MethodUnavailableException(string method, string reason)
     : Exception($"method '{method}' is not available: {reason}")

@@ -5,7 +5,7 @@ public static class MethodCatalog
 {
     public static readonly IReadOnlyList<string> Classical = ["prior", "logreg", "forest"];
 
-    /// <summary>Need a trained language model and the predictor service (issues on the model, traces and predictor).</summary>
+    /// <summary>Need a language model from the model store (direct, rag) or the predictor (deepimagine).</summary>
     public static readonly IReadOnlyList<string> ModelBased = ["direct", "rag", "deepimagine"];
 
     public static IReadOnlyList<string> All => [.. Classical, .. ModelBased];
@@ -23,14 +23,26 @@ public static class MethodCatalog
         return names;
     }
 
-    /// <summary>A fresh, unfitted method; a model-based one throws <see cref="MethodUnavailableException"/> while no model is wired in.</summary>
-    public static IOutcomeMethod Create(string name, int seed) => name switch
+    /// <summary>
+    /// A fresh, unfitted method. <c>direct</c> and <c>rag</c> need <paramref name="languageModel"/> (else, or when it has
+    /// no model, <see cref="MethodUnavailableException"/> with the reason); <c>deepimagine</c> needs the predictor.
+    /// </summary>
+    public static IOutcomeMethod Create(string name, int seed, LanguageModelSettings? languageModel = null) => name switch
     {
         "prior" => new PriorMethod(),
         "logreg" => MlNetMethod.LogisticRegression(seed),
         "forest" => MlNetMethod.Forest(seed),
-        "direct" or "rag" or "deepimagine" => throw new MethodUnavailableException(name,
-            "no trained language model or predictor is available to the evaluation yet (it needs a base-model checkpoint and the predictor service); no predictions were written for it"),
+        "direct" => new LanguageModelMethod(name, Model(name, languageModel), 0),
+        "rag" => new LanguageModelMethod(name, Model(name, languageModel), languageModel!.Neighbours),
+        "deepimagine" => throw new MethodUnavailableException(name,
+            "it runs the predictor's engine, which the caller wires in (EvaluateRequest.ModelMethods; the CLI does, from --model-store); none was given"),
         _ => throw new ArgumentException($"--methods: '{name}' is not a method; use any of {string.Join(", ", All)}"),
     };
+
+    private static ScoringModel Model(string name, LanguageModelSettings? settings)
+    {
+        if (settings is null) throw new MethodUnavailableException(name, "no language model was given to the evaluation; no predictions were written for it");
+        if (settings.Source.UnavailableReason is { } reason) throw new MethodUnavailableException(name, reason);
+        return settings.Source.Get();
+    }
 }

@@ -48,6 +48,8 @@ public sealed class CtOpenTask : IEvaluationTask
     public static IEnumerable<TargetQuestion> Questions(CtOpenItem item, string recordForErrors)
     {
         if (string.IsNullOrWhiteSpace(item.NctId)) throw new ArgumentException($"{recordForErrors}: field 'nct_id' is missing");
+        // What a method may see of the item: its questions without any answer.
+        var unanswered = item with { Questions = item.Questions.Select(q => q with { AnswerIndex = null }).ToList() };
         for (var index = 0; index < item.Questions.Count; index++)
         {
             var question = item.Questions[index];
@@ -61,6 +63,8 @@ public sealed class CtOpenTask : IEvaluationTask
                 {
                     Context = Context(item),
                     Options = question.Options,
+                    Item = unanswered,
+                    QuestionIndex = index,
                 },
                 question.AnswerIndex);
         }

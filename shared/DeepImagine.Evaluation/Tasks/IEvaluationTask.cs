@@ -17,28 +17,8 @@ public interface IEvaluationTask
     string PredictionLine(EvalQuestion question, double[] probabilities, string? note);
 }
 
-/// <summary>Word tokens for features: lower case, letters and digits, at least two characters, minus a few stop words.</summary>
+/// <summary>Word tokens for features: the shared word terms (<see cref="Imagining.Retrieval.TextTerms"/>), namespaced by a prefix.</summary>
 public static class FeatureWords
 {
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
-    {
-        "the", "of", "and", "in", "to", "a", "an", "or", "for", "with", "on", "at", "by", "from", "as", "is", "are", "be",
-        "this", "that", "will", "was", "were", "who", "which", "each", "all", "per", "than", "vs", "versus", "after", "during",
-    };
-
-    public static IEnumerable<string> Of(string prefix, string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) yield break;
-        var word = new System.Text.StringBuilder();
-        foreach (var c in text.ToLowerInvariant().Append(' '))
-        {
-            if (char.IsLetterOrDigit(c))
-            {
-                word.Append(c);
-                continue;
-            }
-            if (word.Length >= 2 && !StopWords.Contains(word.ToString())) yield return prefix + word;
-            word.Clear();
-        }
-    }
+    public static IEnumerable<string> Of(string prefix, string? text) => Imagining.Retrieval.TextTerms.Of(text).Select(word => prefix + word);
 }

@@ -36,6 +36,8 @@ public sealed record StoredVersion(ModelManifest Manifest, string Directory)
 /// <summary>What a new version is: everything of the manifest except what the store computes (version, files, digest).</summary>
 public sealed record VersionDescription(string Kind, string? ParentModel, int? ParentVersion, Guid? JobId, IReadOnlyDictionary<string, double> Metrics);
 
+// Shared (gpu-learner writes the store, the predictor reads it); the namespace stays gpu-learner's so its users are unchanged.
+
 /// <summary>
 /// The model store: <c>models/&lt;name&gt;/v&lt;N&gt;/</c> with weights, config, tokenizer, metrics and a manifest written
 /// last; readers trust only versions with a manifest. Job working directories (resumable checkpoints) live under
