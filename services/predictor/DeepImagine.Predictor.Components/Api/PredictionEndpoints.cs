@@ -105,9 +105,16 @@ public static class PredictionEndpoints
         }
         else
         {
+            var study = request.Study!.Value;
+            var studyId = study.ValueKind == JsonValueKind.Object
+                && study.TryGetProperty("protocolSection", out var protocol) && protocol.ValueKind == JsonValueKind.Object
+                && protocol.TryGetProperty("identificationModule", out var identification) && identification.ValueKind == JsonValueKind.Object
+                && identification.TryGetProperty("nctId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            if (string.IsNullOrWhiteSpace(studyId))
+                throw new PredictionInputException("study.protocolSection.identificationModule.nctId", "is missing; post a ClinicalTrials.gov v2 study");
             try
             {
-                trial = TrialRecordParser.Parse(new SourceRecord(SourceRecord.CtgovV2Source, "posted-study", RecordFormat.CtgovV2Json, request.Study!.Value.GetRawText()));
+                trial = TrialRecordParser.Parse(new SourceRecord(SourceRecord.CtgovV2Source, studyId, RecordFormat.CtgovV2Json, study.GetRawText()));
             }
             catch (TrialValidationException ex)
             {

@@ -35,8 +35,10 @@ public sealed record StepOutput(string Completion, ImaginedResult Parsed, StepDi
 /// </summary>
 public static class StepRunner
 {
-    private static readonly string[] Directions = ["higher", "lower", "same"];
-    private static readonly string[] Significance = ["yes", "no"];
+    // Scored with their '=': the tokenizer's pre-tokenizer keeps "=higher" together, so "direction" | "=higher" splits the
+    // line exactly where it splits when the whole RESULT line is encoded (as in training); "direction=" | "higher" would not.
+    private static readonly string[] Directions = ["=higher", "=lower", "=same"];
+    private static readonly string[] Significance = ["=yes", "=no"];
 
     public static IReadOnlyList<StepOutput> Run(StepOperator op, IReadOnlyList<StepPrompt> prompts, int maxNewTokens, StepTimings? timings = null)
     {
@@ -55,13 +57,13 @@ public static class StepRunner
         clock.Restart();
         var traces = generated.Select(g => StepAnswer.Trace(g.Text)).ToList();
         var parsed = generated.Select(g => StepAnswer.Parse(g.Text)).ToList();
-        var directionPrefixes = chats.Select((chat, i) => chat + (traces[i].Length > 0 ? traces[i] + "\n" : "") + "RESULT: direction=").ToList();
+        var directionPrefixes = chats.Select((chat, i) => chat + (traces[i].Length > 0 ? traces[i] + "\n" : "") + "RESULT: direction").ToList();
         var direction = Score(op, directionPrefixes, Directions);
         var significancePrefixes = directionPrefixes.Select((prefix, i) =>
         {
             var best = Directions[Array.IndexOf(direction[i], direction[i].Max())];
             var logRatio = parsed[i] is { IsParseable: true, LogRatio: { } r } ? r.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) : "unknown";
-            return $"{prefix}{best} log_ratio={logRatio} significant=";
+            return $"{prefix}{best} log_ratio={logRatio} significant";
         }).ToList();
         var significance = Score(op, significancePrefixes, Significance);
         timings?.AddScoring(clock.Elapsed.TotalMilliseconds);
