@@ -72,4 +72,23 @@ public class Generating
         Assert.True(probabilities[0] > 0.9, $"p(A) = {probabilities[0]}");
         Assert.Equal(1.0, probabilities.Sum(), 9);
     }
+
+    [Fact]
+    public void Scores_text_options_tokenized_whole_and_ranks_the_memorised_one_first()
+    {
+        var text = Prompts[0] + "Higher: 6.98 vs -0.19. DECISION: (";
+        string[] options = ["A)", "B)", "C)"];
+
+        var scores = TextGenerator.ScoreTextOptions(Training.OverfittedModel, Corpus.Tokenizer, text, options);
+
+        Assert.Equal(0, Array.IndexOf(scores, scores.Max()));
+        Assert.All(scores, s => Assert.True(s < 0 && double.IsFinite(s), $"log-likelihood {s}"));
+    }
+
+    [Fact]
+    public void Refuses_options_that_are_empty_or_repeated()
+    {
+        Assert.Throws<ArgumentException>(() => TextGenerator.ScoreTextOptions(Training.OverfittedModel, Corpus.Tokenizer, "x", ["a", ""]));
+        Assert.Throws<ArgumentException>(() => TextGenerator.ScoreTextOptions(Training.OverfittedModel, Corpus.Tokenizer, "x", ["a", "a"]));
+    }
 }

@@ -20,6 +20,7 @@ internal static class CliExamples
         ["deepimagine pairs stats"] = "./deepimagine pairs stats",
         ["deepimagine pairs remine"] = "./deepimagine pairs remine --timeout 600",
         ["deepimagine train"] = "./deepimagine train --kind sft --factor dose --wait",
+        ["deepimagine bench operators"] = "./deepimagine bench operators --store /tmp/operators-store --set with_trace=0 --factor dose",
         ["deepimagine bench train"] = "./deepimagine bench train --steps 40 --report docs/benchmarks.md",
         ["deepimagine jobs"] = "./deepimagine jobs list",
         ["deepimagine jobs list"] = "./deepimagine jobs list",

@@ -40,6 +40,8 @@ public sealed record JobSettings
     public double LoraAlpha { get; init; }
     public int EvalExamples { get; init; }
     public int EvalMaxNewTokens { get; init; }
+    /// <summary>Learn the teacher's trace before the RESULT line (true) or the RESULT line alone (an empty trace).</summary>
+    public bool WithTrace { get; init; }
 
     public required IReadOnlyDictionary<string, string> Normalized { get; init; }
 
@@ -72,6 +74,7 @@ public sealed record JobSettings
         new("lora_alpha", SftOnly, "32", 0.01, 10_000, Integer: false),
         new("eval_examples", SftOnly, "48", 1, 100_000),
         new("eval_max_new_tokens", SftOnly, "0", 0, 4096),
+        new("with_trace", SftOnly, "1", 0, 1),
     ];
 
     /// <summary>Kind-dependent defaults of the schedule (pretraining runs longer on shorter rows than SFT).</summary>
@@ -154,6 +157,7 @@ public sealed record JobSettings
             LoraAlpha = D("lora_alpha"),
             EvalExamples = I("eval_examples"),
             EvalMaxNewTokens = I("eval_max_new_tokens"),
+            WithTrace = I("with_trace") == 1,
             Normalized = values,
         };
         if (kind == JobKinds.Pretrain && settings.Heads % settings.KvHeads != 0)
