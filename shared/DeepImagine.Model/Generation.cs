@@ -115,7 +115,20 @@ public static class TextGenerator
         if (shared == 0) throw new ArgumentException("the text is empty: options need something to follow", nameof(text));
         var prompt = encoded[0].Take(shared).ToList();
         var continuations = encoded.Select(e => (IReadOnlyList<int>)e.Skip(shared).ToList()).ToList();
+        if (continuations.All(c => c.Count == 1)) return NextTokenLogProbs(model, prompt, continuations.Select(c => c[0]).ToList());
         return ScoreOptions(model, prompt, continuations, tokenizer.PadId).LogLikelihoods;
+    }
+
+    /// <summary>log p(token | prompt) for each candidate next token: one forward pass of the prompt alone.</summary>
+    private static double[] NextTokenLogProbs(Qwen3ForCausalLM model, IReadOnlyList<int> prompt, IReadOnlyList<int> candidates)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var ids = tensor(prompt.Select(i => (long)i).ToArray(), device: model.Device).unsqueeze(0);
+        var last = model.LmHead(model.Hidden(ids).narrow(1, prompt.Count - 1, 1)).squeeze(0).squeeze(0);
+        var targets = tensor(candidates.Select(i => (long)i).ToArray(), device: model.Device);
+        return TokenLogProbs.Gather(last.unsqueeze(0).expand(candidates.Count, -1), targets).to(ScalarType.Float64).cpu().data<double>().ToArray();
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ using DeepImagine.GpuLearner.Datasets;
 using DeepImagine.GpuLearner.Jobs;
 using DeepImagine.GpuLearner.Store;
 using DeepImagine.GpuLearner.Training;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DeepImagine.Cli;
 
@@ -28,7 +29,8 @@ internal static class OperatorsBenchmark
             ?? throw new ArgumentException("no dataset to train on: import trials first (./deepimagine import --wait data)");
         using var http = new HttpClient { BaseAddress = new Uri(api.BaseUrl), Timeout = TimeSpan.FromMinutes(5) };
         var store = new ModelStore(Path.GetFullPath(storeDirectory));
-        var executor = new TrainingExecutor(store, new TraceGeneratorDatasets(http), NullLogger<TrainingExecutor>.Instance);
+        // The executor's own log (each evaluation with a sample answer) shows with Logging__LogLevel__DeepImagine=Information.
+        var executor = new TrainingExecutor(store, new TraceGeneratorDatasets(http), host.Services.GetRequiredService<ILoggerFactory>().CreateLogger<TrainingExecutor>());
         var total = Stopwatch.StartNew();
         var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
 
