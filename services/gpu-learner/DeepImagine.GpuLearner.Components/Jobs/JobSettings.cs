@@ -14,6 +14,7 @@ public static class JobKinds
 /// job's kind and every value is in range, or submission fails naming the parameter. Defaults are small enough for a
 /// CPU; <see cref="Normalized"/> lists every value (defaults included), which is what the job's identity hashes.
 /// <c>eval_max_new_tokens</c> 0 (the default) gives the evaluation room for the longest target answer it scores.
+/// The sft defaults are the configuration measured in docs/training.md (RESULT line only, 100 steps, 100 examples scored).
 /// </summary>
 public sealed record JobSettings
 {
@@ -72,9 +73,9 @@ public sealed record JobSettings
         new("head_dim", PretrainOnly, "32", 8, 512),
         new("lora_rank", SftOnly, "16", 1, 512),
         new("lora_alpha", SftOnly, "32", 0.01, 10_000, Integer: false),
-        new("eval_examples", SftOnly, "48", 1, 100_000),
+        new("eval_examples", SftOnly, "100", 1, 100_000),
         new("eval_max_new_tokens", SftOnly, "0", 0, 4096),
-        new("with_trace", SftOnly, "1", 0, 1),
+        new("with_trace", SftOnly, "0", 0, 1),
     ];
 
     /// <summary>Kind-dependent defaults of the schedule (pretraining runs longer on shorter rows than SFT).</summary>
@@ -87,7 +88,7 @@ public sealed record JobSettings
         (JobKinds.Pretrain, "checkpoint_every") => "50",
         (JobKinds.Pretrain, "eval_every") => "100",
         (JobKinds.Pretrain, "model_name") => "deepimagine-base",
-        (JobKinds.Sft, "steps") => "200",
+        (JobKinds.Sft, "steps") => "100",
         (JobKinds.Sft, "learning_rate") => "0.01",
         (JobKinds.Sft, "warmup_steps") => "10",
         (JobKinds.Sft, "max_seq_len") => "1024",
