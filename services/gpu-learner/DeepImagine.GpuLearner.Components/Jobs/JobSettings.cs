@@ -16,6 +16,7 @@ public static class JobKinds
 /// job's kind and every value is in range, or submission fails naming the parameter. Defaults are small enough for a
 /// CPU; <see cref="Normalized"/> lists every value (defaults included), which is what the job's identity hashes.
 /// <c>eval_max_new_tokens</c> 0 (the default) gives the evaluation room for the longest target answer it scores.
+/// The sft defaults are the configuration measured in docs/training.md (RESULT line only, 100 steps, 100 examples scored).
 /// </summary>
 public sealed record JobSettings
 {
@@ -55,6 +56,8 @@ public sealed record JobSettings
     public int PublishEvery { get; init; }
     public int MaxOffPolicySteps { get; init; }
     public double RatioMaskBound { get; init; }
+    /// <summary>Learn the teacher's trace before the RESULT line (true) or the RESULT line alone (an empty trace).</summary>
+    public bool WithTrace { get; init; }
 
     public required IReadOnlyDictionary<string, string> Normalized { get; init; }
 
@@ -88,8 +91,9 @@ public sealed record JobSettings
         new("head_dim", PretrainOnly, "32", 8, 512),
         new("lora_rank", Adapters, "16", 1, 512),
         new("lora_alpha", Adapters, "32", 0.01, 10_000, Integer: false),
-        new("eval_examples", Adapters, "48", 1, 100_000),
+        new("eval_examples", Adapters, "100", 1, 100_000),
         new("eval_max_new_tokens", SftOnly, "0", 0, 4096),
+        new("with_trace", SftOnly, "0", 0, 1),
         new("group_size", GrpoOnly, "8", 2, 1024),
         new("prompts_per_step", GrpoOnly, "4", 1, 65_536),
         new("epsilon_low", GrpoOnly, "0.2", 1e-4, 0.9999, Integer: false),
@@ -114,7 +118,7 @@ public sealed record JobSettings
         (JobKinds.Pretrain, "checkpoint_every") => "50",
         (JobKinds.Pretrain, "eval_every") => "100",
         (JobKinds.Pretrain, "model_name") => "deepimagine-base",
-        (JobKinds.Sft, "steps") => "200",
+        (JobKinds.Sft, "steps") => "100",
         (JobKinds.Sft, "learning_rate") => "0.01",
         (JobKinds.Sft, "warmup_steps") => "10",
         (JobKinds.Sft, "max_seq_len") => "1024",
@@ -208,6 +212,7 @@ public sealed record JobSettings
             PublishEvery = I("publish_every"),
             MaxOffPolicySteps = I("max_off_policy_steps"),
             RatioMaskBound = D("ratio_mask_bound"),
+            WithTrace = I("with_trace") == 1,
             Normalized = values,
         };
         if (kind == JobKinds.Pretrain && settings.Heads % settings.KvHeads != 0)
