@@ -100,6 +100,38 @@ public static class TextGenerator
     }
 
     /// <summary>
+    /// Log-likelihood of each text <c>text + option</c> beyond the part all of them share, tokenized whole: the tokenizer
+    /// may merge the end of <paramref name="text"/> with an option (<c>=higher</c> is one pre-token), so options are
+    /// compared as the model would have written them, not as separately tokenized pieces.
+    /// </summary>
+    public static double[] ScoreTextOptions(Qwen3ForCausalLM model, ChatTokenizer tokenizer, string text, IReadOnlyList<string> options)
+    {
+        if (options.Count == 0 || options.Any(string.IsNullOrEmpty)) throw new ArgumentException("non-empty options are needed", nameof(options));
+        if (options.Distinct(StringComparer.Ordinal).Count() != options.Count) throw new ArgumentException("options must differ", nameof(options));
+        var encoded = options.Select(o => tokenizer.Encode(text + o)).ToList();
+        var shared = 0;
+        var shortest = encoded.Min(e => e.Count);
+        while (shared < shortest - 1 && encoded.All(e => e[shared] == encoded[0][shared])) shared++;
+        if (shared == 0) throw new ArgumentException("the text is empty: options need something to follow", nameof(text));
+        var prompt = encoded[0].Take(shared).ToList();
+        var continuations = encoded.Select(e => (IReadOnlyList<int>)e.Skip(shared).ToList()).ToList();
+        if (continuations.All(c => c.Count == 1)) return NextTokenLogProbs(model, prompt, continuations.Select(c => c[0]).ToList());
+        return ScoreOptions(model, prompt, continuations, tokenizer.PadId).LogLikelihoods;
+    }
+
+    /// <summary>log p(token | prompt) for each candidate next token: one forward pass of the prompt alone.</summary>
+    private static double[] NextTokenLogProbs(Qwen3ForCausalLM model, IReadOnlyList<int> prompt, IReadOnlyList<int> candidates)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var ids = tensor(prompt.Select(i => (long)i).ToArray(), device: model.Device).unsqueeze(0);
+        var last = model.LmHead(model.Hidden(ids).narrow(1, prompt.Count - 1, 1)).squeeze(0).squeeze(0);
+        var targets = tensor(candidates.Select(i => (long)i).ToArray(), device: model.Device);
+        return TokenLogProbs.Gather(last.unsqueeze(0).expand(candidates.Count, -1), targets).to(ScalarType.Float64).cpu().data<double>().ToArray();
+    }
+
+    /// <summary>
     /// Log-likelihood of each continuation after the prompt (sum over its tokens), and the probabilities of the options
     /// relative to each other (softmax of the sums): calibrated multiple-choice answers.
     /// </summary>

@@ -75,7 +75,12 @@ public sealed class Training_operators : IDisposable
         Assert.Equal(Enumerable.Range(1, 12), sink.Steps.Select(s => s.Step));
         Assert.Equal([4, 8, 12], sink.Checkpoints);
         Assert.InRange(outcome.Metrics["val_direction_acc"], 0, 1);
+        Assert.InRange(outcome.Metrics["val_direction_acc_free"], 0, 1);
         Assert.InRange(outcome.Metrics["majority_acc"], 0.5, 1);
+        // Recall for each direction the validation examples show (the fake dose examples go both ways, never "same").
+        Assert.InRange(outcome.Metrics["val_recall_higher"], 0, 1);
+        Assert.InRange(outcome.Metrics["val_recall_lower"], 0, 1);
+        Assert.False(outcome.Metrics.ContainsKey("val_recall_same"));
         Assert.True(double.IsFinite(outcome.Metrics["val_loss"]));
         Assert.Equal(_datasets.Examples.Count(e => e.Factor == "dose" && e.Split == "train"), outcome.Metrics["train_examples_used"]);
         Assert.Equal(sink.Steps[^1].Loss, outcome.Metrics["train_loss"]);

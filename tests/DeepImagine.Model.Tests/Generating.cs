@@ -72,4 +72,40 @@ public class Generating
         Assert.True(probabilities[0] > 0.9, $"p(A) = {probabilities[0]}");
         Assert.Equal(1.0, probabilities.Sum(), 9);
     }
+
+    [Fact]
+    public void Scores_text_options_tokenized_whole_and_ranks_the_memorised_one_first()
+    {
+        var text = Prompts[0] + "Higher: 6.98 vs -0.19. DECISION: (";
+        string[] options = ["A)", "B)", "C)"];
+
+        var scores = TextGenerator.ScoreTextOptions(Training.OverfittedModel, Corpus.Tokenizer, text, options);
+
+        Assert.Equal(0, Array.IndexOf(scores, scores.Max()));
+        Assert.All(scores, s => Assert.True(s < 0 && double.IsFinite(s), $"log-likelihood {s}"));
+    }
+
+    [Fact]
+    public void Scores_single_token_options_from_one_pass_as_the_full_scoring_does()
+    {
+        // Digits are pre-tokens of their own, so each option is one token after the same prompt tokens.
+        var text = Prompts[1] + "Lower: ";
+        string[] options = ["1", "2", "7"];
+        var prompt = Corpus.Tokenizer.Encode(text);
+        var pieces = options.Select(o => Corpus.Tokenizer.Encode(o)).ToList();
+        Assert.All(pieces, p => Assert.Single(p));
+        Assert.All(options, o => Assert.Equal(prompt.Concat(Corpus.Tokenizer.Encode(o)), Corpus.Tokenizer.Encode(text + o)));
+
+        var fast = TextGenerator.ScoreTextOptions(Training.OverfittedModel, Corpus.Tokenizer, text, options);
+        var (full, _) = TextGenerator.ScoreOptions(Training.OverfittedModel, prompt, pieces, Corpus.Tokenizer.PadId);
+
+        Assert.All(fast.Zip(full), p => Assert.Equal(p.Second, p.First, 4));
+    }
+
+    [Fact]
+    public void Refuses_options_that_are_empty_or_repeated()
+    {
+        Assert.Throws<ArgumentException>(() => TextGenerator.ScoreTextOptions(Training.OverfittedModel, Corpus.Tokenizer, "x", ["a", ""]));
+        Assert.Throws<ArgumentException>(() => TextGenerator.ScoreTextOptions(Training.OverfittedModel, Corpus.Tokenizer, "x", ["a", "a"]));
+    }
 }

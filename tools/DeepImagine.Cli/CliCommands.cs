@@ -176,6 +176,14 @@ internal static class CliCommands
         predictCommand.SetAction(async (result, cancellationToken) =>
             await PredictBenchmark.RunAsync(result.GetValue(ctOpen)!, result.GetValue(requests), result.GetValue(clients), result.GetValue(report), cancellationToken));
         bench.Subcommands.Add(predictCommand);
+        var store = new Option<string>("--store") { Description = "private model store (bases trained with the same settings are reused)", DefaultValueFactory = _ => ".run/bench-operators" };
+        var pretrainSet = new Option<string[]>("--pretrain-set") { Description = "pretrain hyper-parameter name=value (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var sftSet = new Option<string[]>("--set") { Description = "sft hyper-parameter name=value (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var factors = new Option<string[]>("--factor") { Description = "operators to train (default: every factor with train and validation examples)", AllowMultipleArgumentsPerToken = true };
+        var operatorsCommand = new Command("operators", "make train's jobs in this process on a private store: validation scores, seconds and CPU seconds per operator.") { store, pretrainSet, sftSet, factors };
+        operatorsCommand.SetAction(async (result, cancellationToken) =>
+            await OperatorsBenchmark.RunAsync(result.GetValue(store)!, result.GetValue(pretrainSet) ?? [], result.GetValue(sftSet) ?? [], result.GetValue(factors) ?? [], cancellationToken));
+        bench.Subcommands.Add(operatorsCommand);
         return bench;
     }
 }

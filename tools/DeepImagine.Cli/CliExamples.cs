@@ -21,6 +21,7 @@ internal static class CliExamples
         ["deepimagine pairs remine"] = "./deepimagine pairs remine --timeout 600",
         ["deepimagine train"] = "./deepimagine train --kind sft --factor dose --wait",
         ["deepimagine bench grpo"] = "./deepimagine bench grpo --steps 10 --report docs/benchmarks.md",
+        ["deepimagine bench operators"] = "./deepimagine bench operators --store /tmp/operators-store --set with_trace=0 --factor dose",
         ["deepimagine bench train"] = "./deepimagine bench train --steps 40 --report docs/benchmarks.md",
         ["deepimagine bench predict"] = "./deepimagine bench predict --requests 64 --clients 8 --report docs/benchmarks.md",
         ["deepimagine jobs"] = "./deepimagine jobs list",

@@ -106,6 +106,14 @@ public static partial class StepAnswer
         return (matches.Count == 0 ? completion : completion[..matches[^1].Index]).Trim();
     }
 
+    /// <summary>Where the first RESULT line of a completion starts, or null when it has none.</summary>
+    public static int? FirstResultLineIndex(string completion)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        var match = ResultLinePattern().Match(completion);
+        return match.Success ? match.Index : null;
+    }
+
     [GeneratedRegex(@"^[ \t*>#-]*RESULT\s*:\**(?<fields>[^\r\n]*)\r?$", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ResultLinePattern();
 }

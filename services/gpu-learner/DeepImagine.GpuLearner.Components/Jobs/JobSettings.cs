@@ -55,6 +55,8 @@ public sealed record JobSettings
     public int PublishEvery { get; init; }
     public int MaxOffPolicySteps { get; init; }
     public double RatioMaskBound { get; init; }
+    /// <summary>Learn the teacher's trace before the RESULT line (true) or the RESULT line alone (an empty trace).</summary>
+    public bool WithTrace { get; init; }
 
     public required IReadOnlyDictionary<string, string> Normalized { get; init; }
 
@@ -102,6 +104,7 @@ public sealed record JobSettings
         new("publish_every", GrpoOnly, "1", 1, 1_000_000),
         new("max_off_policy_steps", GrpoOnly, "1", 0, 1_000_000),
         new("ratio_mask_bound", GrpoOnly, "1", 1e-4, 1000, Integer: false),
+        new("with_trace", SftOnly, "1", 0, 1),
     ];
 
     /// <summary>Kind-dependent defaults of the schedule (pretraining runs longer on shorter rows than SFT).</summary>
@@ -208,6 +211,7 @@ public sealed record JobSettings
             PublishEvery = I("publish_every"),
             MaxOffPolicySteps = I("max_off_policy_steps"),
             RatioMaskBound = D("ratio_mask_bound"),
+            WithTrace = I("with_trace") == 1,
             Normalized = values,
         };
         if (kind == JobKinds.Pretrain && settings.Heads % settings.KvHeads != 0)

@@ -5,18 +5,25 @@ using DeepImagine.Model;
 namespace DeepImagine.GpuLearner.Training;
 
 /// <summary>
-/// How the model's greedy answers on validation examples compare with the observed results, parsed by the shared
-/// step format (<see cref="StepAnswer"/>). <see cref="MajorityAccuracy"/> is the baseline of always answering the
-/// most frequent observed direction of the same examples; an unparseable answer counts as wrong.
+/// How the model's answers on validation examples compare with the observed results, parsed by the shared step format
+/// (<see cref="StepAnswer"/>). <see cref="DirectionAccuracy"/> reads the constrained answers (<see cref="ResultScoring"/>:
+/// the model's own trace, then each RESULT field chosen by likelihood, so always parseable);
+/// <see cref="FreeDirectionAccuracy"/> the greedy answers as written, where an unparseable one counts as wrong.
+/// <see cref="MajorityAccuracy"/> is always answering the most frequent observed direction of the same examples.
+/// <see cref="Precision"/> / <see cref="Recall"/> are per observed direction, of the constrained answers (null for a
+/// direction never predicted / never observed).
 /// </summary>
 public sealed record DirectionScore(
     int Examples,
     double DirectionAccuracy,
+    double FreeDirectionAccuracy,
     double MajorityAccuracy,
     string MajorityDirection,
     double ParseableRate,
     double? SignificanceAccuracy,
     double? LogRatioMeanAbsoluteError,
+    IReadOnlyDictionary<string, double?> Precision,
+    IReadOnlyDictionary<string, double?> Recall,
     string SampleCompletion);
 
 public static class DirectionEvaluator
@@ -28,50 +35,93 @@ public static class DirectionEvaluator
             ? [new ChatMessage("user", example.Prompt)]
             : [new ChatMessage("system", example.System), new ChatMessage("user", example.Prompt)];
 
-    public static SftExample ToSftExample(StepExampleRecord example) =>
-        new([.. PromptMessages(example), new ChatMessage("assistant", example.Completion)]);
+    /// <summary>
+    /// The answer an operator learns for an example: the teacher's whole completion, or with <paramref name="withTrace"/>
+    /// false only its RESULT line (an empty trace, which the format allows).
+    /// </summary>
+    public static string TargetCompletion(StepExampleRecord example, bool withTrace)
+    {
+        if (withTrace) return example.Completion;
+        var result = StepAnswer.Parse(example.Completion);
+        if (!result.IsParseable)
+            throw new ArgumentException($"example {example.ExampleId}: completion has no valid RESULT line ({result.Error})", nameof(example));
+        return StepAnswer.Format(result, "");
+    }
 
+    public static SftExample ToSftExample(StepExampleRecord example, bool withTrace = true) =>
+        new([.. PromptMessages(example), new ChatMessage("assistant", TargetCompletion(example, withTrace))]);
+
+    /// <summary>
+    /// Greedy answers (up to <paramref name="maxNewTokens"/>, stopping at the end of the turn), then each one's RESULT
+    /// fields chosen by likelihood after the trace it wrote; both readings are scored.
+    /// </summary>
     public static DirectionScore Evaluate(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<StepExampleRecord> examples, int maxNewTokens)
     {
-        var completions = new List<string>(examples.Count);
+        var free = new List<string>(examples.Count);
+        var constrained = new List<string>(examples.Count);
         model.eval();
         for (var start = 0; start < examples.Count; start += GenerationBatch)
         {
-            var batch = examples.Skip(start).Take(GenerationBatch)
+            var contexts = examples.Skip(start).Take(GenerationBatch)
                 .Select(e => ChatTokenizer.ChatText(PromptMessages(e), addGenerationPrompt: true)).ToList();
-            var results = TextGenerator.Generate(model, tokenizer, batch, new GenerationOptions
+            var results = TextGenerator.Generate(model, tokenizer, contexts, new GenerationOptions
             {
                 MaxNewTokens = maxNewTokens,
                 Temperature = 0,
                 StopTokenIds = [tokenizer.ImEndId, tokenizer.EndOfTextId],
             });
-            completions.AddRange(results.Select(r => r.Text));
+            for (var i = 0; i < results.Count; i++)
+            {
+                var text = results[i].Text;
+                free.Add(text);
+                var parsed = StepAnswer.Parse(text);
+                var scored = ResultScoring.Choose(contexts[i], ResultScoring.TraceOf(text), parsed.LogRatio,
+                    (prefix, options) => TextGenerator.ScoreTextOptions(model, tokenizer, prefix, options));
+                constrained.Add(scored.Completion);
+            }
         }
-        return Score(examples, completions);
+        return Score(examples, free, constrained);
     }
 
     /// <summary>Scores completions against their examples (separate from generation, so it is tested on its own).</summary>
-    public static DirectionScore Score(IReadOnlyList<StepExampleRecord> examples, IReadOnlyList<string> completions)
+    public static DirectionScore Score(IReadOnlyList<StepExampleRecord> examples, IReadOnlyList<string> freeCompletions, IReadOnlyList<string> constrainedCompletions)
     {
         if (examples.Count == 0) throw new ArgumentException("no validation examples to score", nameof(examples));
-        if (completions.Count != examples.Count) throw new ArgumentException($"{completions.Count} completions for {examples.Count} examples", nameof(completions));
-        int correct = 0, parseable = 0, significanceKnown = 0, significanceCorrect = 0, ratioKnown = 0;
+        if (freeCompletions.Count != examples.Count) throw new ArgumentException($"{freeCompletions.Count} free completions for {examples.Count} examples", nameof(freeCompletions));
+        if (constrainedCompletions.Count != examples.Count) throw new ArgumentException($"{constrainedCompletions.Count} constrained completions for {examples.Count} examples", nameof(constrainedCompletions));
+        int freeCorrect = 0, correct = 0, parseable = 0, significanceKnown = 0, significanceCorrect = 0, ratioKnown = 0;
         double ratioError = 0;
+        var words = ResultScoring.Directions.Select(StepFormat.Word).ToList();
+        var predicted = words.ToDictionary(w => w, _ => 0);
+        var observed = words.ToDictionary(w => w, _ => 0);
+        var hits = words.ToDictionary(w => w, _ => 0);
         for (var i = 0; i < examples.Count; i++)
         {
-            var answer = StepAnswer.Parse(completions[i]);
             var expected = examples[i];
-            if (answer.IsParseable) parseable++;
-            if (answer.IsParseable && string.Equals(answer.Direction.ToString(), expected.ExpectedDirection, StringComparison.OrdinalIgnoreCase)) correct++;
+            var expectedWord = expected.ExpectedDirection.ToLowerInvariant();
+            var free = StepAnswer.Parse(freeCompletions[i]);
+            if (free.IsParseable) parseable++;
+            if (free.IsParseable && StepFormat.Word(free.Direction) == expectedWord) freeCorrect++;
+
+            var answer = StepAnswer.Parse(constrainedCompletions[i]);
+            if (!answer.IsParseable) throw new ArgumentException($"constrained completion {i} is unparseable ({answer.Error}); constrained answers always parse", nameof(constrainedCompletions));
+            var word = StepFormat.Word(answer.Direction);
+            predicted[word]++;
+            if (observed.ContainsKey(expectedWord)) observed[expectedWord]++;
+            if (word == expectedWord)
+            {
+                correct++;
+                hits[word]++;
+            }
             if (expected.ExpectedSignificant is { } significant)
             {
                 significanceKnown++;
                 if (answer.Significant == significant) significanceCorrect++;
             }
-            if (expected.ExpectedLogRatio is { } ratio && answer.LogRatio is { } predicted)
+            if (expected.ExpectedLogRatio is { } ratio && answer.LogRatio is { } guess)
             {
                 ratioKnown++;
-                ratioError += Math.Abs(predicted - ratio);
+                ratioError += Math.Abs(guess - ratio);
             }
         }
         var majority = examples.GroupBy(e => e.ExpectedDirection.ToLowerInvariant())
@@ -79,11 +129,14 @@ public static class DirectionEvaluator
         return new DirectionScore(
             examples.Count,
             (double)correct / examples.Count,
+            (double)freeCorrect / examples.Count,
             (double)majority.Count() / examples.Count,
             majority.Key,
             (double)parseable / examples.Count,
             significanceKnown == 0 ? null : (double)significanceCorrect / significanceKnown,
             ratioKnown == 0 ? null : ratioError / ratioKnown,
-            completions[0]);
+            words.ToDictionary(w => w, w => predicted[w] == 0 ? (double?)null : (double)hits[w] / predicted[w]),
+            words.ToDictionary(w => w, w => observed[w] == 0 ? (double?)null : (double)hits[w] / observed[w]),
+            freeCompletions[0]);
     }
 }

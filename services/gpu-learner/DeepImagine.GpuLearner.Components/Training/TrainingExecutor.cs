@@ -164,14 +164,15 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
 
         // The trainer cuts rows at max_seq_len from the end, which is where the RESULT line is: an example that does not
         // fit would teach the trace without its answer, so it is left out (and counted).
-        var train = trainExamples.Select(DirectionEvaluator.ToSftExample)
+        var train = trainExamples.Select(e => DirectionEvaluator.ToSftExample(e, settings.WithTrace))
             .Where(e => tokenizer.EncodeChat(e.Messages).Ids.Count <= settings.MaxSequenceLength).ToList();
         if (train.Count == 0)
             throw new JobValidationException("hyperParameters.max_seq_len", $"every train example is longer than {settings.MaxSequenceLength} tokens; raise max_seq_len");
         logger.LogInformation("job {JobId}: {Kept} of {Total} train examples fit in {MaxSequenceLength} tokens", job.JobId, train.Count, trainExamples.Count, settings.MaxSequenceLength);
-        var eval = evalSubset.Select(DirectionEvaluator.ToSftExample).ToList();
+        var eval = evalSubset.Select(e => DirectionEvaluator.ToSftExample(e, settings.WithTrace)).ToList();
         // Room to write the longest target answer of the evaluated examples, unless a budget was set.
-        var maxNewTokens = settings.EvalMaxNewTokens > 0 ? settings.EvalMaxNewTokens : evalSubset.Max(e => tokenizer.Encode(e.Completion).Count) + 16;
+        var maxNewTokens = settings.EvalMaxNewTokens > 0 ? settings.EvalMaxNewTokens
+            : evalSubset.Max(e => tokenizer.Encode(DirectionEvaluator.TargetCompletion(e, settings.WithTrace)).Count) + 16;
         using var trainer = new SftTrainer(model, tokenizer, Options(settings, packing: false));
         if (resuming) Resume(trainer, checkpoint, job);
 
@@ -182,6 +183,7 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
             {
                 ["val_loss"] = trainer.Evaluate(eval),
                 ["val_direction_acc"] = score.DirectionAccuracy,
+                ["val_direction_acc_free"] = score.FreeDirectionAccuracy,
                 ["majority_acc"] = score.MajorityAccuracy,
                 ["val_parseable_rate"] = score.ParseableRate,
                 ["val_examples"] = score.Examples,
@@ -189,8 +191,10 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
             };
             if (score.SignificanceAccuracy is { } s) values["val_significance_acc"] = s;
             if (score.LogRatioMeanAbsoluteError is { } e) values["val_log_ratio_mae"] = e;
-            logger.LogInformation("job {JobId} step {Step}: val_direction_acc={Accuracy:F3} majority_acc={Majority:F3} ({MajorityDirection}) parseable={Parseable:F2}; first answer: {Sample}",
-                job.JobId, step, score.DirectionAccuracy, score.MajorityAccuracy, score.MajorityDirection, score.ParseableRate,
+            foreach (var (direction, precision) in score.Precision) if (precision is { } p) values[$"val_precision_{direction}"] = p;
+            foreach (var (direction, recall) in score.Recall) if (recall is { } r) values[$"val_recall_{direction}"] = r;
+            logger.LogInformation("job {JobId} step {Step}: val_direction_acc={Accuracy:F3} (free {Free:F3}) majority_acc={Majority:F3} ({MajorityDirection}) parseable={Parseable:F2}; first answer: {Sample}",
+                job.JobId, step, score.DirectionAccuracy, score.FreeDirectionAccuracy, score.MajorityAccuracy, score.MajorityDirection, score.ParseableRate,
                 score.SampleCompletion.Length > 400 ? score.SampleCompletion[..400] + "…" : score.SampleCompletion);
             return values;
         });
