@@ -84,7 +84,7 @@ public static class TextGenerator
                 var length = width + step;
                 // The cache path feeds only the newest column; without a cache the whole sequence so far is recomputed.
                 var input = options.UseCache ? (step == 0 ? sequence.narrow(1, 0, width) : sequence.narrow(1, length - 1, 1)) : sequence.narrow(1, 0, length);
-                var logits = model.Forward(new CausalLMInput(input, mask.narrow(1, 0, length), cache) { HasPadding = padded }).Logits[.., -1, ..];
+                var logits = model.Forward(new CausalLMInput(input, mask.narrow(1, 0, length), cache) { HasPadding = padded, LastPositionOnly = true }).Logits[.., -1, ..];
                 var chosen = TokenSampler.Choose(logits, options, generator);
                 var chosenLogProbs = TokenLogProbs.Gather(logits, chosen);
                 // One transfer to the host per step: the stopping rules need the ids (ids are exact in float64).

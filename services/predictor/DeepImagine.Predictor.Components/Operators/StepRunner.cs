@@ -25,7 +25,7 @@ public sealed class StepTimings
 }
 
 /// <summary>One step's answer: the read completion (the model's trace + the RESULT line chosen by likelihood), what it parses to, and the scored distribution.</summary>
-public sealed record StepOutput(string Completion, ImaginedResult Parsed, StepDistribution Distribution);
+public sealed record StepOutput(string Completion, ImaginedResult Parsed, StepDistribution Distribution, int GeneratedTokens);
 
 /// <summary>
 /// Runs the steps of several chains on one operator at once: greedy batched generation with the KV cache (the trace and
@@ -54,9 +54,9 @@ public static class StepRunner
         var answers = generated.Select((g, i) => new AnswerToScore(chats[i], ResultScoring.TraceOf(g.Text), StepAnswer.Parse(g.Text).LogRatio)).ToList();
         var scored = ResultScoring.ChooseAll(answers, session.ScoreTextOptions);
         timings?.AddScoring(clock.Elapsed.TotalMilliseconds);
-        return scored.Select(s => new StepOutput(s.Completion, s.Result, new StepDistribution(
+        return scored.Select((s, i) => new StepOutput(s.Completion, s.Result, new StepDistribution(
             s.DirectionProbabilities[ResultDirection.Higher], s.DirectionProbabilities[ResultDirection.Lower], s.DirectionProbabilities[ResultDirection.Same],
             // "unknown" says nothing about significance: p(yes) among the answers that say something.
-            s.SignificantYes / Math.Max(s.SignificantYes + s.SignificantNo, 1e-12)))).ToList();
+            s.SignificantYes / Math.Max(s.SignificantYes + s.SignificantNo, 1e-12)), generated[i].Tokens.Count)).ToList();
     }
 }
