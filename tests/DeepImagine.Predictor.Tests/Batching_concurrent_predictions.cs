@@ -35,7 +35,7 @@ public sealed class Batching_concurrent_predictions
             Assert.Equal(oneByOne[i].Chains.SelectMany(c => c.Steps).Select(s => (s.Factor, s.Result)),
                 concurrent[i].Chains.SelectMany(c => c.Steps).Select(s => (s.Factor, s.Result)));
         }
-        Assert.True(together.Steps.RowsRun == alone.Steps.RowsRun, $"rows {together.Steps.RowsRun} vs {alone.Steps.RowsRun}");
+        Assert.True(together.Steps.RowsRun <= alone.Steps.RowsRun, $"rows {together.Steps.RowsRun} vs {alone.Steps.RowsRun}"); // identical steps are read once
         Assert.True(together.Steps.BatchesRun < alone.Steps.BatchesRun, $"batches together {together.Steps.BatchesRun}, one by one {alone.Steps.BatchesRun}");
     }
 

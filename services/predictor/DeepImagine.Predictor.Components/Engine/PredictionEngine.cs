@@ -89,9 +89,9 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
 
     public async Task<IReadOnlyList<QuestionPrediction>> PredictAsync(PredictionTarget target, CancellationToken cancellationToken)
     {
-        var predictions = new List<QuestionPrediction>();
-        for (var i = 0; i < target.Item.Questions.Count; i++) predictions.Add(await PredictAsync(target, i, cancellationToken));
-        return predictions;
+        // Concurrently: the questions of one endpoint usually walk the same chains, so their steps meet in one batch
+        // (the step scheduler reads an identical step once).
+        return await Task.WhenAll(Enumerable.Range(0, target.Item.Questions.Count).Select(i => PredictAsync(target, i, cancellationToken)));
     }
 
     public async Task<QuestionPrediction> PredictAsync(PredictionTarget target, int questionIndex, CancellationToken cancellationToken)

@@ -94,9 +94,14 @@ public sealed class StepScheduler
         try
         {
             var shared = new StepTimings();
-            var outputs = StepRunner.Run(batch[0].Operator, batch.SelectMany(p => p.Prompts).ToList(), batch[0].MaxNewTokens, shared);
+            var prompts = batch.SelectMany(p => p.Prompts).ToList();
+            // Greedy steps are deterministic: an identical prompt (another question of the same endpoint walking the
+            // same chain) is read once and its answer shared.
+            var unique = prompts.Distinct().ToList();
+            var answers = StepRunner.Run(batch[0].Operator, unique, batch[0].MaxNewTokens, shared);
+            var outputs = prompts.Select(p => answers[unique.IndexOf(p)]).ToList();
             Interlocked.Increment(ref batchesRun);
-            Interlocked.Add(ref rowsRun, outputs.Count);
+            Interlocked.Add(ref rowsRun, unique.Count);
             var offset = 0;
             foreach (var p in batch)
             {
