@@ -16,6 +16,7 @@ public static class JobKinds
 /// job's kind and every value is in range, or submission fails naming the parameter. Defaults are small enough for a
 /// CPU; <see cref="Normalized"/> lists every value (defaults included), which is what the job's identity hashes.
 /// <c>eval_max_new_tokens</c> 0 (the default) gives the evaluation room for the longest target answer it scores.
+/// The sft defaults are the configuration measured in docs/training.md (RESULT line only, 100 steps, 100 examples scored).
 /// </summary>
 public sealed record JobSettings
 {
@@ -90,7 +91,7 @@ public sealed record JobSettings
         new("head_dim", PretrainOnly, "32", 8, 512),
         new("lora_rank", Adapters, "16", 1, 512),
         new("lora_alpha", Adapters, "32", 0.01, 10_000, Integer: false),
-        new("eval_examples", Adapters, "48", 1, 100_000),
+        new("eval_examples", Adapters, "100", 1, 100_000),
         new("eval_max_new_tokens", SftOnly, "0", 0, 4096),
         new("group_size", GrpoOnly, "8", 2, 1024),
         new("prompts_per_step", GrpoOnly, "4", 1, 65_536),
@@ -104,7 +105,7 @@ public sealed record JobSettings
         new("publish_every", GrpoOnly, "1", 1, 1_000_000),
         new("max_off_policy_steps", GrpoOnly, "1", 0, 1_000_000),
         new("ratio_mask_bound", GrpoOnly, "1", 1e-4, 1000, Integer: false),
-        new("with_trace", SftOnly, "1", 0, 1),
+        new("with_trace", SftOnly, "0", 0, 1),
     ];
 
     /// <summary>Kind-dependent defaults of the schedule (pretraining runs longer on shorter rows than SFT).</summary>
@@ -117,7 +118,7 @@ public sealed record JobSettings
         (JobKinds.Pretrain, "checkpoint_every") => "50",
         (JobKinds.Pretrain, "eval_every") => "100",
         (JobKinds.Pretrain, "model_name") => "deepimagine-base",
-        (JobKinds.Sft, "steps") => "200",
+        (JobKinds.Sft, "steps") => "100",
         (JobKinds.Sft, "learning_rate") => "0.01",
         (JobKinds.Sft, "warmup_steps") => "10",
         (JobKinds.Sft, "max_seq_len") => "1024",
