@@ -54,7 +54,9 @@ public static class StepRunner
         var answers = generated.Select((g, i) => new AnswerToScore(chats[i], ResultScoring.TraceOf(g.Text), StepAnswer.Parse(g.Text).LogRatio)).ToList();
         var scored = ResultScoring.ChooseAll(answers, session.ScoreTextOptions);
         timings?.AddScoring(clock.Elapsed.TotalMilliseconds);
-        return scored.Select((s, i) => new StepOutput(s.Completion, s.Result, new StepDistribution(
+        // A NUL character (a random or early model can write one) cannot be stored in PostgreSQL text or jsonb: it is
+        // kept as U+FFFD, as rollout-generator stores it; the scores were read on the exact tokens.
+        return scored.Select((s, i) => new StepOutput(s.Completion.Replace('\0', '\uFFFD'), s.Result, new StepDistribution(
             s.DirectionProbabilities[ResultDirection.Higher], s.DirectionProbabilities[ResultDirection.Lower], s.DirectionProbabilities[ResultDirection.Same],
             // "unknown" says nothing about significance: p(yes) among the answers that say something.
             s.SignificantYes / Math.Max(s.SignificantYes + s.SignificantNo, 1e-12)), generated[i].Tokens.Count)).ToList();
