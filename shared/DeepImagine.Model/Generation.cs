@@ -39,6 +39,22 @@ public static class TextGenerator
     public static IReadOnlyList<GenerationResult> Generate(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
     {
         if (prompts.Count == 0) return [];
+        return Run(model, tokenizer, prompts, options, keepCache: false).Results;
+    }
+
+    /// <summary>
+    /// As <see cref="Generate(Qwen3ForCausalLM, ChatTokenizer, IReadOnlyList{IReadOnlyList{int}}, GenerationOptions)"/>,
+    /// keeping the KV cache: the session then scores continuations of each row's text without re-encoding what the
+    /// cache already holds (prompt and generated tokens). Always uses the cache.
+    /// </summary>
+    public static GenerationSession Start(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
+    {
+        if (prompts.Count == 0) throw new ArgumentException("at least one prompt is needed", nameof(prompts));
+        return Run(model, tokenizer, prompts, options with { UseCache = true }, keepCache: true);
+    }
+
+    private static GenerationSession Run(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, bool keepCache)
+    {
         if (prompts.Any(p => p.Count == 0)) throw new ArgumentException("every prompt needs at least one token", nameof(prompts));
         if (options.MaxNewTokens < 0) throw new ArgumentException($"MaxNewTokens must not be negative (got {options.MaxNewTokens})", nameof(options));
         model.eval();
@@ -56,47 +72,61 @@ public static class TextGenerator
         var padded = prompts.Any(p => p.Count != width);
         var stopping = new StoppingCriteria(tokenizer, options.StopTokenIds ?? [tokenizer.ImEndId, tokenizer.EndOfTextId], options.StopStrings);
         using var generator = new torch.Generator((ulong)options.Seed, device);
-        using var cache = options.UseCache ? model.NewCache(capacity) : null;
-
-        var tokens = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
-        var logProbs = Enumerable.Range(0, batch).Select(_ => new List<float>()).ToArray();
-        var finish = new string?[batch];
-        for (var step = 0; step < options.MaxNewTokens && finish.Any(f => f is null); step++)
+        var cache = options.UseCache ? model.NewCache(capacity) : null;
+        try
         {
-            using var scope = NewDisposeScope();
-            var length = width + step;
-            // The cache path feeds only the newest column; without a cache the whole sequence so far is recomputed.
-            var input = options.UseCache ? (step == 0 ? sequence.narrow(1, 0, width) : sequence.narrow(1, length - 1, 1)) : sequence.narrow(1, 0, length);
-            var logits = model.Forward(new CausalLMInput(input, mask.narrow(1, 0, length), cache) { HasPadding = padded }).Logits[.., -1, ..];
-            var chosen = TokenSampler.Choose(logits, options, generator);
-            var chosenLogProbs = TokenLogProbs.Gather(logits, chosen);
-            // One transfer to the host per step: the stopping rules need the ids (ids are exact in float64).
-            var host = stack([chosen.to(ScalarType.Float64), chosenLogProbs.to(ScalarType.Float64)]).cpu().data<double>().ToArray();
-            var nextIds = new long[batch];
-            var nextKeep = new long[batch];
-            for (var b = 0; b < batch; b++)
+            var tokens = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
+            var logProbs = Enumerable.Range(0, batch).Select(_ => new List<float>()).ToArray();
+            var finish = new string?[batch];
+            for (var step = 0; step < options.MaxNewTokens && finish.Any(f => f is null); step++)
             {
-                if (finish[b] is not null)
+                using var scope = NewDisposeScope();
+                var length = width + step;
+                // The cache path feeds only the newest column; without a cache the whole sequence so far is recomputed.
+                var input = options.UseCache ? (step == 0 ? sequence.narrow(1, 0, width) : sequence.narrow(1, length - 1, 1)) : sequence.narrow(1, 0, length);
+                var logits = model.Forward(new CausalLMInput(input, mask.narrow(1, 0, length), cache) { HasPadding = padded, LastPositionOnly = true }).Logits[.., -1, ..];
+                var chosen = TokenSampler.Choose(logits, options, generator);
+                var chosenLogProbs = TokenLogProbs.Gather(logits, chosen);
+                // One transfer to the host per step: the stopping rules need the ids (ids are exact in float64).
+                var host = stack([chosen.to(ScalarType.Float64), chosenLogProbs.to(ScalarType.Float64)]).cpu().data<double>().ToArray();
+                var nextIds = new long[batch];
+                var nextKeep = new long[batch];
+                for (var b = 0; b < batch; b++)
                 {
-                    // Finished rows keep receiving padding, masked out of everyone's attention but their own.
-                    nextIds[b] = tokenizer.PadId;
-                    continue;
+                    if (finish[b] is not null)
+                    {
+                        // Finished rows keep receiving padding, masked out of everyone's attention but their own.
+                        nextIds[b] = tokenizer.PadId;
+                        continue;
+                    }
+                    var id = (int)host[b];
+                    tokens[b].Add(id);
+                    logProbs[b].Add((float)host[batch + b]);
+                    nextIds[b] = id;
+                    nextKeep[b] = 1;
+                    finish[b] = stopping.Check(tokens[b]);
                 }
-                var id = (int)host[b];
-                tokens[b].Add(id);
-                logProbs[b].Add((float)host[batch + b]);
-                nextIds[b] = id;
-                nextKeep[b] = 1;
-                finish[b] = stopping.Check(tokens[b]);
+                if (nextKeep.Contains(0)) padded = true;
+                sequence.narrow(1, length, 1).copy_(tensor(nextIds, device: device).unsqueeze(1));
+                mask.narrow(1, length, 1).copy_(tensor(nextKeep, device: device).unsqueeze(1));
             }
-            if (nextKeep.Contains(0)) padded = true;
-            sequence.narrow(1, length, 1).copy_(tensor(nextIds, device: device).unsqueeze(1));
-            mask.narrow(1, length, 1).copy_(tensor(nextKeep, device: device).unsqueeze(1));
-        }
 
-        return Enumerable.Range(0, batch)
-            .Select(b => new GenerationResult(tokens[b], logProbs[b], stopping.FinalText(tokens[b], finish[b] ?? StoppingCriteria.Length), finish[b] ?? StoppingCriteria.Length))
-            .ToList();
+            var results = Enumerable.Range(0, batch)
+                .Select(b => new GenerationResult(tokens[b], logProbs[b], stopping.FinalText(tokens[b], finish[b] ?? StoppingCriteria.Length), finish[b] ?? StoppingCriteria.Length))
+                .ToList();
+            if (!keepCache || cache is null) return new GenerationSession(model, tokenizer, results, null, [], []);
+            // What the cache holds: the columns fed so far (the last chosen token of each row is not fed yet).
+            var cached = (int)cache.Length;
+            var hostIds = sequence.narrow(1, 0, cached).cpu().data<long>().ToArray();
+            var hostMask = mask.narrow(1, 0, cached).cpu().data<long>().ToArray();
+            var session = new GenerationSession(model, tokenizer, results, cache, hostIds, hostMask);
+            cache = null; // the session owns it now
+            return session;
+        }
+        finally
+        {
+            cache?.Dispose();
+        }
     }
 
     /// <summary>
@@ -106,6 +136,14 @@ public static class TextGenerator
     /// </summary>
     public static double[] ScoreTextOptions(Qwen3ForCausalLM model, ChatTokenizer tokenizer, string text, IReadOnlyList<string> options)
     {
+        var (prompt, continuations) = SplitTextOptions(tokenizer, text, options);
+        if (continuations.All(c => c.Count == 1)) return NextTokenLogProbs(model, prompt, continuations.Select(c => c[0]).ToList());
+        return ScoreOptions(model, prompt, continuations, tokenizer.PadId).LogLikelihoods;
+    }
+
+    /// <summary>The tokens every <c>text + option</c> shares (tokenized whole), and each option's tokens after them.</summary>
+    internal static (IReadOnlyList<int> Shared, IReadOnlyList<IReadOnlyList<int>> Continuations) SplitTextOptions(ChatTokenizer tokenizer, string text, IReadOnlyList<string> options)
+    {
         if (options.Count == 0 || options.Any(string.IsNullOrEmpty)) throw new ArgumentException("non-empty options are needed", nameof(options));
         if (options.Distinct(StringComparer.Ordinal).Count() != options.Count) throw new ArgumentException("options must differ", nameof(options));
         var encoded = options.Select(o => tokenizer.Encode(text + o)).ToList();
@@ -113,10 +151,7 @@ public static class TextGenerator
         var shortest = encoded.Min(e => e.Count);
         while (shared < shortest - 1 && encoded.All(e => e[shared] == encoded[0][shared])) shared++;
         if (shared == 0) throw new ArgumentException("the text is empty: options need something to follow", nameof(text));
-        var prompt = encoded[0].Take(shared).ToList();
-        var continuations = encoded.Select(e => (IReadOnlyList<int>)e.Skip(shared).ToList()).ToList();
-        if (continuations.All(c => c.Count == 1)) return NextTokenLogProbs(model, prompt, continuations.Select(c => c[0]).ToList());
-        return ScoreOptions(model, prompt, continuations, tokenizer.PadId).LogLikelihoods;
+        return (encoded[0].Take(shared).ToList(), encoded.Select(e => (IReadOnlyList<int>)e.Skip(shared).ToList()).ToList());
     }
 
     /// <summary>log p(token | prompt) for each candidate next token: one forward pass of the prompt alone.</summary>

@@ -12,6 +12,9 @@ namespace DeepImagine.Model;
 public sealed record CausalLMInput(Tensor InputIds, Tensor? AttentionMask = null, IKVCache? Cache = null)
 {
     public bool? HasPadding { get; init; }
+
+    /// <summary>Logits of the last position only (decoding a prompt needs no others: batch × prompt × vocabulary would dominate prefill).</summary>
+    public bool LastPositionOnly { get; init; }
 }
 
 /// <summary>The logits [batch, seq, vocab] of a forward call (owned by the caller).</summary>
@@ -87,6 +90,7 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var hidden = Hidden(input.InputIds, input.AttentionMask, input.Cache, input.HasPadding);
+        if (input.LastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
         return new CausalLMOutput(LmHead(hidden).MoveToOuterDisposeScope());
     }
 

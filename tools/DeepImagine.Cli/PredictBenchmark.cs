@@ -62,7 +62,7 @@ internal static class PredictBenchmark
         var seconds = clock.Elapsed.TotalSeconds;
         latencies.Sort();
         var split = string.Create(CultureInfo.InvariantCulture,
-            $"per request, inside the predictor: retrieval {retrieval / requests:0} ms, generation {generation / requests:0} ms ({tokens / (double)requests:0} tokens), RESULT scoring {scoring / requests:0} ms; the rest is waiting for the one inference lock");
+            $"per request, inside the predictor: retrieval {retrieval / requests:0} ms, generation {generation / requests:0} ms ({tokens / (double)requests:0} tokens), RESULT scoring {scoring / requests:0} ms (the batches each request's steps ran in, shared with the concurrent requests in them); the rest is waiting for a batch");
         Console.WriteLine(split);
         double Percentile(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
         var line = string.Create(CultureInfo.InvariantCulture,

@@ -32,7 +32,7 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<KnowledgeRepository>();
         services.AddSingleton<IAnchorSource>(sp => sp.GetRequiredService<KnowledgeRepository>());
         services.AddSingleton<PredictionRepository>();
-        services.AddSingleton(sp => new OperatorRegistry(new ModelStore(options.ResolvedModelStore()), options.BaseModel, sp.GetRequiredService<ILogger<OperatorRegistry>>()));
+        services.AddSingleton(sp => new OperatorRegistry(new ModelStore(options.ResolvedModelStore()), options.BaseModel, sp.GetRequiredService<ILogger<OperatorRegistry>>(), options.MaxBatchRows));
         services.AddSingleton<PredictionEngine>();
         services.AddSingleton<JobSignal>();
         services.AddHostedService<PredictionJobWorker>();

@@ -6,8 +6,20 @@ namespace DeepImagine.Imagining;
 /// </summary>
 public delegate IReadOnlyList<double> ScoreContinuations(string text, IReadOnlyList<string> continuations);
 
+/// <summary>The same for several texts at once (one row each, same continuations), so a model can score them in one batch.</summary>
+public delegate IReadOnlyList<IReadOnlyList<double>> ScoreContinuationsBatch(IReadOnlyList<string> texts, IReadOnlyList<string> continuations);
+
+/// <summary>One answer to read: the chat text up to the assistant's answer, the model's trace, the free answer's log-ratio.</summary>
+public sealed record AnswerToScore(string Context, string Trace, double? LogRatio);
+
 /// <summary>An answer whose RESULT fields were chosen among the allowed values by likelihood: always parseable.</summary>
-public sealed record ScoredResult(ImaginedResult Result, IReadOnlyDictionary<ResultDirection, double> DirectionProbabilities, string Completion);
+public sealed record ScoredResult(ImaginedResult Result, IReadOnlyDictionary<ResultDirection, double> DirectionProbabilities, string Completion)
+{
+    /// <summary>Probabilities of significant=yes / no / unknown relative to each other.</summary>
+    public double SignificantYes { get; init; }
+    public double SignificantNo { get; init; }
+    public double SignificanceUnknown { get; init; }
+}
 
 /// <summary>
 /// Constrained reading of a step's answer: keep the model's own reasoning (the trace before its first RESULT line, or
@@ -37,38 +49,67 @@ public static class ResultScoring
     /// </summary>
     public static ScoredResult Choose(string context, string trace, double? logRatio, ScoreContinuations score)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(trace);
         ArgumentNullException.ThrowIfNull(score);
-        var body = trace.Trim();
-        var answerStart = context + (body.Length == 0 ? "" : body + "\n");
+        return ChooseAll([new AnswerToScore(context, trace, logRatio)], (texts, options) => texts.Select(t => score(t, options)).ToList())[0];
+    }
+
+    /// <summary>
+    /// <see cref="Choose"/> for several answers, each field asked of the scorer once for all of them (a model scores the
+    /// rows in one batch).
+    /// </summary>
+    public static IReadOnlyList<ScoredResult> ChooseAll(IReadOnlyList<AnswerToScore> answers, ScoreContinuationsBatch score)
+    {
+        ArgumentNullException.ThrowIfNull(answers);
+        ArgumentNullException.ThrowIfNull(score);
+        if (answers.Count == 0) return [];
+        var bodies = answers.Select(a =>
+        {
+            ArgumentNullException.ThrowIfNull(a.Context);
+            ArgumentNullException.ThrowIfNull(a.Trace);
+            return a.Trace.Trim();
+        }).ToList();
+        var answerStarts = answers.Select((a, i) => a.Context + (bodies[i].Length == 0 ? "" : bodies[i] + "\n")).ToList();
 
         // Each field's prefix is cut from the line the format itself writes, so the wording cannot drift.
         var directionLine = StepAnswer.ResultLine(ImaginedResult.Of(ResultDirection.Higher, null, null));
         var directionPrefix = directionLine[..(directionLine.IndexOf(DirectionField, StringComparison.Ordinal) + DirectionField.Length)];
         var words = Directions.Select(StepFormat.Word).ToList();
-        var directionScores = Checked(score(answerStart + directionPrefix, words), words.Count, "direction");
-        var best = ArgMax(directionScores);
-        var direction = Directions[best];
-        var probabilities = Softmax(directionScores);
+        var directionScores = Checked(score(answerStarts.Select(s => s + directionPrefix).ToList(), words), answers.Count, words.Count, "direction");
+        var directions = directionScores.Select(d => Directions[ArgMax(d)]).ToList();
 
-        var rounded = logRatio is { } r && double.IsFinite(r) ? StepAnswer.RoundLogRatio(r) : (double?)null;
-        var withDirection = StepAnswer.ResultLine(ImaginedResult.Of(direction, rounded, null));
-        var significancePrefix = withDirection[..(withDirection.IndexOf(SignificantField, StringComparison.Ordinal) + SignificantField.Length)];
+        var rounded = answers.Select(a => a.LogRatio is { } r && double.IsFinite(r) ? StepAnswer.RoundLogRatio(r) : (double?)null).ToList();
+        var significancePrefixes = answers.Select((_, i) =>
+        {
+            var withDirection = StepAnswer.ResultLine(ImaginedResult.Of(directions[i], rounded[i], null));
+            return answerStarts[i] + withDirection[..(withDirection.IndexOf(SignificantField, StringComparison.Ordinal) + SignificantField.Length)];
+        }).ToList();
         var significanceWords = Significance.Select(s => s.Word).ToList();
-        var significanceScores = Checked(score(answerStart + significancePrefix, significanceWords), significanceWords.Count, "significant");
-        var significant = Significance[ArgMax(significanceScores)].Value;
+        var significanceScores = Checked(score(significancePrefixes, significanceWords), answers.Count, significanceWords.Count, "significant");
 
-        var result = ImaginedResult.Of(direction, rounded, significant);
-        return new ScoredResult(result,
-            Directions.Select((d, i) => (d, p: probabilities[i])).ToDictionary(x => x.d, x => x.p),
-            StepAnswer.Format(result, body));
+        return answers.Select((_, i) =>
+        {
+            var probabilities = Softmax(directionScores[i]);
+            var significance = Softmax(significanceScores[i]);
+            var result = ImaginedResult.Of(directions[i], rounded[i], Significance[ArgMax(significanceScores[i])].Value);
+            return new ScoredResult(result,
+                Directions.Select((d, k) => (d, p: probabilities[k])).ToDictionary(x => x.d, x => x.p),
+                StepAnswer.Format(result, bodies[i]))
+            {
+                SignificantYes = significance[0],
+                SignificantNo = significance[1],
+                SignificanceUnknown = significance[2],
+            };
+        }).ToList();
     }
 
-    private static IReadOnlyList<double> Checked(IReadOnlyList<double> scores, int expected, string field)
+    private static IReadOnlyList<IReadOnlyList<double>> Checked(IReadOnlyList<IReadOnlyList<double>> scores, int rows, int expected, string field)
     {
-        if (scores.Count != expected) throw new InvalidOperationException($"the scorer returned {scores.Count} scores for {expected} {field} options");
-        if (scores.Any(double.IsNaN)) throw new InvalidOperationException($"the scorer returned NaN for a {field} option");
+        if (scores.Count != rows) throw new InvalidOperationException($"the scorer returned {scores.Count} rows of {field} scores for {rows} answers");
+        foreach (var row in scores)
+        {
+            if (row.Count != expected) throw new InvalidOperationException($"the scorer returned {row.Count} scores for {expected} {field} options");
+            if (row.Any(double.IsNaN)) throw new InvalidOperationException($"the scorer returned NaN for a {field} option");
+        }
         return scores;
     }
 

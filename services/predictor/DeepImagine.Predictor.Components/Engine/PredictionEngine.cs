@@ -27,6 +27,9 @@ public sealed class PredictorOptions
     /// <summary>Upper bound on one step's trace and RESULT line, in tokens.</summary>
     public int MaxNewTokens { get; set; } = 48;
 
+    /// <summary>Most step rows (chains × concurrent predictions) run in one batch by the step scheduler.</summary>
+    public int MaxBatchRows { get; set; } = StepScheduler.DefaultMaxBatchRows;
+
     /// <summary>The base model whose operators are used (<c>make train</c>'s name).</summary>
     public string BaseModel { get; set; } = "deepimagine-base";
 
@@ -41,6 +44,7 @@ public sealed class PredictorOptions
     {
         if (Anchors is < 1 or > 64) throw new ArgumentException($"Predictor:Anchors is {Anchors}; use 1 to 64");
         if (Candidates < Anchors) throw new ArgumentException($"Predictor:Candidates ({Candidates}) must be at least Predictor:Anchors ({Anchors})");
+        if (MaxBatchRows is < 1 or > 4096) throw new ArgumentException($"Predictor:MaxBatchRows is {MaxBatchRows}; use 1 to 4096");
         if (MaxNewTokens is < 8 or > 1024) throw new ArgumentException($"Predictor:MaxNewTokens is {MaxNewTokens}; use 8 to 1024");
         PathPlanner.ValidateOrder(Order, "Predictor:FactorOrder");
     }
@@ -85,9 +89,9 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
 
     public async Task<IReadOnlyList<QuestionPrediction>> PredictAsync(PredictionTarget target, CancellationToken cancellationToken)
     {
-        var predictions = new List<QuestionPrediction>();
-        for (var i = 0; i < target.Item.Questions.Count; i++) predictions.Add(await PredictAsync(target, i, cancellationToken));
-        return predictions;
+        // Concurrently: the questions of one endpoint usually walk the same chains, so their steps meet in one batch
+        // (the step scheduler reads an identical step once).
+        return await Task.WhenAll(Enumerable.Range(0, target.Item.Questions.Count).Select(i => PredictAsync(target, i, cancellationToken)));
     }
 
     public async Task<QuestionPrediction> PredictAsync(PredictionTarget target, int questionIndex, CancellationToken cancellationToken)
@@ -115,9 +119,11 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
             return Fallback(target, questionIndex, arms.QuestionClass, prior, why, skipped, new Dictionary<string, string>());
         }
 
-        var (chains, versions) = await operators.UseAsync(set => set is null ? (null, new Dictionary<string, string>()) : (Imagine(set, planned, optionCount, timings), set.Versions), cancellationToken);
-        if (chains is null)
-            return Fallback(target, questionIndex, arms.QuestionClass, prior, $"the model store has no '{operators.BaseName}' model to imagine with", skipped, versions);
+        using var lease = await operators.AcquireAsync(cancellationToken);
+        if (lease.Set is null)
+            return Fallback(target, questionIndex, arms.QuestionClass, prior, $"the model store has no '{operators.BaseName}' model to imagine with", skipped, new Dictionary<string, string>());
+        var versions = lease.Set.Versions;
+        var chains = await ImagineAsync(lease.Set, planned, optionCount, timings, cancellationToken);
 
         var finals = chains.Select(c => c.Final.ToOptions(optionCount)).ToList();
         var weights = chains.Select(c => Math.Max(c.Similarity, 1e-6)).ToList();
@@ -167,8 +173,11 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
             OutcomeState.FromAnswer(chosen.Class, chosen.Question.AnswerIndex!.Value), path, higherIsBetter);
     }
 
-    /// <summary>Walks all chains factor by factor: the steps of every chain that changes this factor run as one batch on its operator.</summary>
-    private List<AnchorChain> Imagine(OperatorSet set, IReadOnlyList<PlannedChain> planned, int optionCount, StepTimings timings)
+    /// <summary>
+    /// Walks all chains factor by factor: the steps of every chain that changes this factor run as one batch on its
+    /// operator, together with the steps other predictions have waiting on it (<see cref="StepScheduler"/>).
+    /// </summary>
+    private async Task<List<AnchorChain>> ImagineAsync(OperatorSet set, IReadOnlyList<PlannedChain> planned, int optionCount, StepTimings timings, CancellationToken cancellationToken)
     {
         var states = planned.Select(p => p.Start).ToArray();
         var steps = planned.Select(_ => new List<ChainStep>()).ToArray();
@@ -178,7 +187,7 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
                 .Where(x => x.Step is not null).ToList();
             if (batch.Count == 0) continue;
             var prompts = batch.Select(x => StepFormat.BuildPrompt(RenderState(planned[x.Chain], states[x.Chain]), x.Step!)).ToList();
-            var outputs = StepRunner.Run(set.For(factor), prompts, Options.MaxNewTokens, timings);
+            var outputs = await operators.Steps.RunAsync(set.For(factor), prompts, Options.MaxNewTokens, timings, cancellationToken);
             for (var b = 0; b < batch.Count; b++)
             {
                 var (chain, step) = batch[b];

@@ -28,7 +28,7 @@ public sealed class DeepImagineMethod(OperatorRegistry operators, PredictorOptio
         var store = new ModelStore(modelStore);
         if (store.Find(options.BaseModel) is null)
             throw new MethodUnavailableException(MethodName, $"the model store '{store.Root}' has no '{options.BaseModel}' model (run make train, or give --model-store)");
-        var registry = new OperatorRegistry(store, options.BaseModel);
+        var registry = new OperatorRegistry(store, options.BaseModel, maxBatchRows: options.MaxBatchRows);
         return () => new DeepImagineMethod(registry, options);
     }
 

@@ -4,50 +4,79 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DeepImagine.Predictor.Operators;
 
+/// <summary>A set of operators held for one prediction: a swapped-out set is disposed only once every lease on it is returned.</summary>
+public sealed class OperatorLease : IDisposable
+{
+    private readonly OperatorRegistry.Entry? entry;
+    private int returned;
+
+    internal OperatorLease(OperatorRegistry.Entry? entry) => this.entry = entry;
+
+    /// <summary>Null when the store has no base model.</summary>
+    public OperatorSet? Set => entry?.Set;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref returned, 1) == 0) entry?.Release();
+    }
+}
+
 /// <summary>
 /// The operators in use, swapped atomically: <see cref="ReloadAsync"/> loads the store's newest versions in the
-/// background and switches only when loading succeeded (a failure keeps the old set and is logged). Inference holds
-/// <see cref="UseAsync"/>'s lock, so a replaced set is disposed only once no step runs on it.
+/// background and switches only when loading succeeded (a failure keeps the old set and is logged). A prediction holds
+/// a lease (<see cref="AcquireAsync"/>) for all its steps, so it runs on one set from start to end, and a replaced set is
+/// disposed when its last lease is returned. Steps of concurrent predictions run together through <see cref="Steps"/>.
 /// </summary>
-public sealed class OperatorRegistry(ModelStore store, string baseName, ILogger<OperatorRegistry>? logger = null) : IDisposable
+public sealed class OperatorRegistry(ModelStore store, string baseName, ILogger<OperatorRegistry>? logger = null, int maxBatchRows = StepScheduler.DefaultMaxBatchRows) : IDisposable
 {
-    private readonly SemaphoreSlim inference = new(1, 1);
     private readonly SemaphoreSlim loading = new(1, 1);
+    private readonly object gate = new();
     private readonly ILogger logger = logger ?? NullLogger<OperatorRegistry>.Instance;
-    private OperatorSet? current;
-    private bool attempted;
+    private Entry? current;
+    private Task<bool>? firstLoad;
 
     public string BaseName { get; } = baseName;
+
+    /// <summary>Where every prediction's steps are batched with those of the others waiting.</summary>
+    public StepScheduler Steps { get; } = new(maxBatchRows);
 
     /// <summary>Why the last reload failed (null after a success).</summary>
     public string? LastError { get; private set; }
 
-    /// <summary>Runs <paramref name="work"/> with the current set (null when the store has no base model) under the inference lock.</summary>
-    public async Task<T> UseAsync<T>(Func<OperatorSet?, T> work, CancellationToken cancellationToken)
+    /// <summary>The current set, held until the lease is disposed (its set is null when the store has no base model).</summary>
+    public async Task<OperatorLease> AcquireAsync(CancellationToken cancellationToken)
     {
-        if (!attempted) await ReloadAsync(cancellationToken);
-        await inference.WaitAsync(cancellationToken);
-        try
+        // Every caller waits for the first load (concurrent first callers too), not only the one that started it.
+        Task<bool> first;
+        lock (gate) first = firstLoad ??= ReloadCoreAsync(CancellationToken.None);
+        await first.WaitAsync(cancellationToken);
+        lock (gate)
         {
-            return work(current);
-        }
-        finally
-        {
-            inference.Release();
+            current?.AddUser();
+            return new OperatorLease(current);
         }
     }
 
     /// <summary>Loads the newest operators; true when a new set is in use.</summary>
-    public async Task<bool> ReloadAsync(CancellationToken cancellationToken)
+    public Task<bool> ReloadAsync(CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            var reload = ReloadCoreAsync(cancellationToken);
+            firstLoad ??= reload;
+            return reload;
+        }
+    }
+
+    private async Task<bool> ReloadCoreAsync(CancellationToken cancellationToken)
     {
         await loading.WaitAsync(cancellationToken);
         try
         {
-            attempted = true;
             OperatorSet? next;
             try
             {
-                // Loading reads weights from disk: off the caller's thread, outside the inference lock.
+                // Loading reads weights from disk: off the caller's thread, while predictions go on with the old set.
                 next = await Task.Run(() => OperatorSet.Load(store, BaseName), cancellationToken);
                 LastError = null;
             }
@@ -57,23 +86,18 @@ public sealed class OperatorRegistry(ModelStore store, string baseName, ILogger<
                 logger.LogError(ex, "loading the operators of {Base} failed; the previous ones stay in use", BaseName);
                 return false;
             }
-            if (next is null || next.Key == current?.Key)
+            if (next is null || next.Key == current?.Set.Key)
             {
                 next?.Dispose();
                 return false;
             }
-            await inference.WaitAsync(cancellationToken);
-            OperatorSet? old;
-            try
+            Entry? old;
+            lock (gate)
             {
                 old = current;
-                current = next;
+                current = new Entry(next);
             }
-            finally
-            {
-                inference.Release();
-            }
-            old?.Dispose();
+            old?.Release(); // the registry's own hold; the set goes when the last prediction on it ends
             logger.LogInformation("operators in use: {Versions}", string.Join(", ", next.Versions.Select(v => $"{v.Key}={v.Value}")));
             return true;
         }
@@ -85,8 +109,22 @@ public sealed class OperatorRegistry(ModelStore store, string baseName, ILogger<
 
     public void Dispose()
     {
-        current?.Dispose();
-        inference.Dispose();
+        current?.Release();
         loading.Dispose();
+    }
+
+    /// <summary>A loaded set and its holders: the registry while it is current, plus one per lease.</summary>
+    internal sealed class Entry(OperatorSet set)
+    {
+        private int holders = 1;
+
+        public OperatorSet Set { get; } = set;
+
+        public void AddUser() => Interlocked.Increment(ref holders);
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref holders) == 0) Set.Dispose();
+        }
     }
 }

@@ -1,0 +1,126 @@
+using DeepImagine.Imagining;
+
+namespace DeepImagine.Predictor.Operators;
+
+/// <summary>
+/// Runs the steps of concurrent predictions together: each prediction hands in its chains' steps of one factor and
+/// waits; one worker at a time takes the oldest waiting hand-in and every later one on the same operator (same model,
+/// same token budget) up to <see cref="MaxBatchRows"/> rows, and runs them as one batch (<see cref="StepRunner"/>).
+/// Oldest first, so no prediction waits behind later ones; a hand-in is never split, so a prediction's steps of a
+/// factor stay one batch as they would alone.
+/// </summary>
+public sealed class StepScheduler
+{
+    public const int DefaultMaxBatchRows = 64;
+    private readonly object gate = new();
+    private readonly LinkedList<Pending> waiting = new();
+    private bool working;
+
+    public StepScheduler(int maxBatchRows = DefaultMaxBatchRows)
+    {
+        if (maxBatchRows < 1) throw new ArgumentOutOfRangeException(nameof(maxBatchRows), maxBatchRows, "Predictor:MaxBatchRows must be at least 1");
+        MaxBatchRows = maxBatchRows;
+    }
+
+    public int MaxBatchRows { get; }
+
+    /// <summary>Batches run so far and rows in them, for measurements.</summary>
+    public long BatchesRun => Interlocked.Read(ref batchesRun);
+    public long RowsRun => Interlocked.Read(ref rowsRun);
+    private long batchesRun;
+    private long rowsRun;
+
+    public Task<IReadOnlyList<StepOutput>> RunAsync(StepOperator op, IReadOnlyList<StepPrompt> prompts, int maxNewTokens, StepTimings? timings, CancellationToken cancellationToken)
+    {
+        if (prompts.Count == 0) return Task.FromResult<IReadOnlyList<StepOutput>>([]);
+        var pending = new Pending(op, prompts, maxNewTokens, timings, cancellationToken);
+        bool start;
+        lock (gate)
+        {
+            waiting.AddLast(pending);
+            start = !working;
+            working = true;
+        }
+        // Inference runs off the callers' threads, one batch at a time (the model's own kernels use every core).
+        if (start) _ = Task.Run(Work, CancellationToken.None);
+        return pending.Completion.Task;
+    }
+
+    private void Work()
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (gate)
+            {
+                batch = TakeBatch();
+                if (batch.Count == 0)
+                {
+                    working = false;
+                    return;
+                }
+            }
+            Run(batch);
+        }
+    }
+
+    /// <summary>The oldest live hand-in and the later ones that share its operator and budget, within the row bound (under the lock).</summary>
+    private List<Pending> TakeBatch()
+    {
+        var batch = new List<Pending>();
+        var rows = 0;
+        for (var node = waiting.First; node is not null;)
+        {
+            var next = node.Next;
+            var p = node.Value;
+            if (p.CancellationToken.IsCancellationRequested)
+            {
+                waiting.Remove(node);
+                p.Completion.TrySetCanceled(p.CancellationToken);
+            }
+            else if (batch.Count == 0 || (ReferenceEquals(p.Operator, batch[0].Operator) && p.MaxNewTokens == batch[0].MaxNewTokens && rows + p.Prompts.Count <= MaxBatchRows))
+            {
+                waiting.Remove(node);
+                batch.Add(p);
+                rows += p.Prompts.Count;
+            }
+            node = next;
+        }
+        return batch;
+    }
+
+    private void Run(List<Pending> batch)
+    {
+        try
+        {
+            var shared = new StepTimings();
+            var prompts = batch.SelectMany(p => p.Prompts).ToList();
+            // Greedy steps are deterministic: an identical prompt (another question of the same endpoint walking the
+            // same chain) is read once and its answer shared.
+            var unique = prompts.Distinct().ToList();
+            var answers = StepRunner.Run(batch[0].Operator, unique, batch[0].MaxNewTokens, shared);
+            var outputs = prompts.Select(p => answers[unique.IndexOf(p)]).ToList();
+            Interlocked.Increment(ref batchesRun);
+            Interlocked.Add(ref rowsRun, unique.Count);
+            var offset = 0;
+            foreach (var p in batch)
+            {
+                var own = outputs.Skip(offset).Take(p.Prompts.Count).ToList();
+                offset += p.Prompts.Count;
+                // Each prediction waited for the whole batch; the tokens are its own rows'.
+                p.Timings?.AddGeneration(shared.GenerationMs, own.Sum(o => o.GeneratedTokens));
+                p.Timings?.AddScoring(shared.ScoringMs);
+                p.Completion.TrySetResult(own);
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var p in batch) p.Completion.TrySetException(ex);
+        }
+    }
+
+    private sealed record Pending(StepOperator Operator, IReadOnlyList<StepPrompt> Prompts, int MaxNewTokens, StepTimings? Timings, CancellationToken CancellationToken)
+    {
+        public TaskCompletionSource<IReadOnlyList<StepOutput>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
