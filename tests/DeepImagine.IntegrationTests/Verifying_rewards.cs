@@ -92,7 +92,7 @@ public sealed class Verifying_rewards(LiveServices services) : IAsyncLifetime
         var marker = $"(rewards {NewId.NextGuid():N}) ";
         await services.Bus.Publish((record with { Text = record.Text.Replace("\"briefTitle\":\"", "\"briefTitle\":\"" + marker, StringComparison.Ordinal) }).ToMessage(NewId.NextGuid()));
 
-        var datasetId = DeepImagine.TraceGenerator.Examples.StepExample.DatasetIdOf("steps-v1");
+        var datasetId = DeepImagine.TraceGenerator.Examples.StepExample.DatasetIdOf($"steps-v{DeepImagine.Imagining.StepFormat.TemplateVersion}");
         var superiority = await PollAsync(async () =>
         {
             var response = await _prompts.GetAsync($"/api/datasets/{datasetId}/prompts?kind={VerifiablePromptKinds.Superiority}&limit=1000");

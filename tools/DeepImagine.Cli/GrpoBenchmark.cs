@@ -27,6 +27,7 @@ internal static class GrpoBenchmark
             ["checkpoint_every"] = text, ["eval_examples"] = "8",
         };
         Console.WriteLine($"dataset={dataset.DatasetId} base={baseModel} steps={steps}");
+        var loadBefore = LoadAverage();
         var submitted = await api.SubmitAsync(new SubmitJobRequest("grpo", baseModel, dataset.DatasetId, null, hyper, "bench-grpo-" + Guid.NewGuid().ToString("N")), cancellationToken);
         var deadline = DateTime.UtcNow.AddHours(1);
         JobView job;
@@ -41,6 +42,9 @@ internal static class GrpoBenchmark
         var points = (await api.MetricsAsync(job.JobId, cancellationToken)).Where(p => p.Values is not null).ToList();
         if (points.Count == 0) throw new InvalidOperationException($"bench job {job.JobId} recorded no grpo metrics");
         var summary = Summarize(points);
+        var loadAfter = LoadAverage();
+        // Groups whose rewards are all equal carry no advantage and are skipped: the learner then trains on nothing.
+        var zeroStd = points.Average(p => p.Values!.TryGetValue("zero_std_share", out var z) ? z : 0);
         Console.WriteLine(TrainingCommands.SummaryLine(job));
         if (report is not null)
         {
@@ -56,12 +60,26 @@ internal static class GrpoBenchmark
                 |---|---|---|---|
                 | {summary.RolloutTps:0} | {summary.LearnerTps:0} | {summary.StepSeconds:0.00} | {summary.WaitShare:0.00} |
 
+                Share of groups skipped because all their rewards were equal: {zeroStd:0.00}. Machine load (1-minute load
+                average) before / after: {loadBefore} / {loadAfter}.
+
+                What bounds the waiting share: the learner keeps at most `prompts_per_step × (1 + min(max_off_policy_steps, 1))`
+                groups requested, so rollouts overlap one step of training at most; each step needs `prompts_per_step ×
+                group_size` completions of up to `max_new_tokens` tokens from the instances. The share falls below 1 only by
+                the training time a step hides: at best 1 − train_s / step_s, where step_s is bounded below by the generation
+                time of a step's groups divided among the instances (on a shared CPU they share the same cores, so a second
+                instance adds little). When the groups have no reward variance (a base that never writes a parseable answer)
+                the learner trains on nothing and waits all the time.
+
                 Command: `make bench-grpo` (`deepimagine bench grpo --steps {steps}`), {BenchmarkReport.Machine()}, {DateTime.UtcNow:yyyy-MM-dd}.
                 """);
         }
         Console.WriteLine(summary.Line());
         return 0;
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     public sealed record GrpoBenchSummary(double RolloutTps, double LearnerTps, double StepSeconds, double WaitShare)
     {

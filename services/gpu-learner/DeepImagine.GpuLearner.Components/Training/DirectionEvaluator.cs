@@ -38,7 +38,7 @@ public static class DirectionEvaluator
         for (var start = 0; start < examples.Count; start += GenerationBatch)
         {
             var batch = examples.Skip(start).Take(GenerationBatch)
-                .Select(e => ChatTokenizer.ChatText(PromptMessages(e), addGenerationPrompt: true)).ToList();
+                .Select(e => tokenizer.FormatChat(PromptMessages(e), addGenerationPrompt: true)).ToList();
             var results = TextGenerator.Generate(model, tokenizer, batch, new GenerationOptions
             {
                 MaxNewTokens = maxNewTokens,
