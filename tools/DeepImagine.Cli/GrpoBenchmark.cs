@@ -18,7 +18,7 @@ internal static class GrpoBenchmark
         if (steps < 2) throw new ArgumentException($"--steps {steps}: at least 2 (the first step also waits for the first rollouts)");
         using var host = CliHost.Create(withBus: false);
         using var api = new GatewayApi(host.Configuration());
-        var dataset = (await api.DatasetsAsync(cancellationToken)).OrderByDescending(d => d.UpdatedAt).FirstOrDefault()
+        var dataset = TrainingCommands.DefaultDataset(await api.DatasetsAsync(cancellationToken), "grpo")
             ?? throw new ArgumentException("no dataset to train on: run `make run` (import the bundled data) first");
         var text = steps.ToString(CultureInfo.InvariantCulture);
         var hyper = new Dictionary<string, string>
@@ -64,12 +64,12 @@ internal static class GrpoBenchmark
                 average) before / after: {loadBefore} / {loadAfter}.
 
                 What bounds the waiting share: the learner keeps at most `prompts_per_step × (1 + min(max_off_policy_steps, 1))`
-                groups requested, so rollouts overlap one step of training at most; each step needs `prompts_per_step ×
-                group_size` completions of up to `max_new_tokens` tokens from the instances. The share falls below 1 only by
-                the training time a step hides: at best 1 − train_s / step_s, where step_s is bounded below by the generation
-                time of a step's groups divided among the instances (on a shared CPU they share the same cores, so a second
-                instance adds little). When the groups have no reward variance (a base that never writes a parseable answer)
-                the learner trains on nothing and waits all the time.
+                groups requested, so the next step's rollouts are generated while it trains, one step ahead at most. A step's wait
+                is then about max(0, G − train_s), G the time to generate `prompts_per_step × group_size` completions of up to
+                `max_new_tokens` tokens with the instances, and the share is at most 0.5 only when training a step takes at least
+                half of G. More instances shorten G only with cores to spare (here two instances share two loaded cores); a larger
+                policy or longer sequences lengthen train_s. When the groups have no reward variance (a base that never writes a
+                parseable answer) the learner trains on nothing and the share is close to 1.
 
                 Command: `make bench-grpo` (`deepimagine bench grpo --steps {steps}`), {BenchmarkReport.Machine()}, {DateTime.UtcNow:yyyy-MM-dd}.
                 """);
