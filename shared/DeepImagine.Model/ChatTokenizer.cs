@@ -115,12 +115,9 @@ public sealed class ChatTokenizer
 
     public string Decode(IEnumerable<int> ids) => _bpe.Decode(ids) ?? "";
 
-    /// <summary>ChatML: each message as <c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c>, then optionally the assistant's opening.</summary>
-    public static string ChatText(IEnumerable<ChatMessage> messages, bool addGenerationPrompt) =>
-        Format(messages.ToList(), addGenerationPrompt, thinkingMarkers: false, learned: null);
-
     /// <summary>
-    /// The chat as this tokenizer's model expects it: ChatML, and with Qwen3's thinking markers (when the vocabulary has
+    /// The chat as this tokenizer's model expects it (the one rendering of a chat: training, sampling, validation and
+    /// prediction all use it): ChatML, each message as <c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c>, and with Qwen3's thinking markers (when the vocabulary has
     /// them) the empty thinking block Qwen3's template writes with thinking off, before the final answer and after the
     /// generation prompt.
     /// </summary>

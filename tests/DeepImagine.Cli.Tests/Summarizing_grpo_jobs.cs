@@ -29,4 +29,19 @@ public class Summarizing_grpo_jobs
         var summary = GrpoBenchmark.Summarize([Step(1, 1, 100, 0.5, 200, 0.25), Step(2, 3, 100, 1, 200, 1.75)]);
         Assert.Equal("rollout_tps=100 learner_tps=200 step_s=2 wait_rollout_share=0.5", summary.Line());
     }
+
+    [Fact]
+    public void A_grpo_job_defaults_to_the_newest_dataset_with_train_prompts_not_a_newer_empty_one()
+    {
+        static DatasetSummary Dataset(string name, int examples, int trainPrompts, int minutesAgo) =>
+            new(Guid.NewGuid(), name, 2, [], examples, examples > 0 ? 10 : 0, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddMinutes(-minutesAgo),
+                [new PromptCount("superiority", "train", trainPrompts), new PromptCount("superiority", "validation", 3)]);
+        var withData = Dataset("steps-v2", 500, 40, minutesAgo: 10);
+        var stepsOnly = Dataset("steps-old", 300, 0, minutesAgo: 5);
+        var empty = Dataset("prompts-test", 0, 0, minutesAgo: 1);
+
+        Assert.Equal(withData.DatasetId, TrainingCommands.DefaultDataset([withData, stepsOnly, empty], "grpo")!.DatasetId);
+        Assert.Equal(stepsOnly.DatasetId, TrainingCommands.DefaultDataset([withData, stepsOnly, empty], "sft")!.DatasetId);
+        Assert.Null(TrainingCommands.DefaultDataset([empty], "grpo"));
+    }
 }

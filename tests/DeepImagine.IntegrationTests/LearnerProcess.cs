@@ -25,6 +25,8 @@ namespace DeepImagine.IntegrationTests;
 public sealed class LearnerProcess : IAsyncLifetime
 {
     public const string Url = "http://127.0.0.1:5176";
+    /// <summary>Where grpo jobs of this learner read generated tokens (a test starts rollout-generator there).</summary>
+    public const string RolloutGeneratorUrl = "http://127.0.0.1:5178";
     private WebApplication? _datasets;
     private WebApplicationFactory<gateway::Program>? _gateway;
     private Process? _process;
@@ -60,6 +62,19 @@ public sealed class LearnerProcess : IAsyncLifetime
         });
         _datasets.MapGet("/api/datasets/{id:guid}/corpus", async (Guid id, string split) =>
             Results.Json((await Datasets.CorpusAsync(id, split, default)).Select((t, i) => new CorpusDocument($"T{i}", split, t))));
+        // Verifiable prompts, for grpo jobs (paged as trace-generator pages them) and for reward-verifier's gold answers.
+        _datasets.MapGet("/api/datasets/{id:guid}/prompts", async (Guid id, string split, Guid? after, int? limit) =>
+        {
+            var all = await Datasets.PromptsAsync(id, split, default);
+            var start = after is null ? 0 : all.ToList().FindIndex(p => p.PromptId == after) + 1;
+            return Results.Json(all.Skip(start).Take(limit ?? 100));
+        });
+        _datasets.MapGet("/api/prompts/{id:guid}", async (Guid id) =>
+        {
+            foreach (var split in new[] { "train", "validation", "test" })
+                if ((await Datasets.PromptsAsync(FakeDatasets.DatasetId, split, default)).FirstOrDefault(p => p.PromptId == id) is { } prompt) return Results.Json(prompt);
+            return Results.NotFound();
+        });
         await _datasets.StartAsync();
         TraceGeneratorUrl = _datasets.Urls.First();
 
@@ -94,6 +109,8 @@ public sealed class LearnerProcess : IAsyncLifetime
         start.Environment["GpuLearner__TraceGenerator"] = TraceGeneratorUrl;
         start.Environment["GpuLearner__ProgressIntervalSeconds"] = "0.2";
         start.Environment["GpuLearner__PollSeconds"] = "0.5";
+        start.Environment["GpuLearner__RolloutGenerator"] = RolloutGeneratorUrl;
+        start.Environment["GpuLearner__RolloutTimeoutSeconds"] = "120";
         start.Environment["Urls"] = Url;
         start.Environment["DEEPIMAGINE_DEVICE"] = "cpu";
         _process = Process.Start(start)!;

@@ -25,6 +25,7 @@ public sealed class Rolling_out_on_the_live_broker : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await ReinforcementQueues.EnterAsync();
         _bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
             rabbit.Host("127.0.0.1", 5672, LiveServices.VirtualHost, h =>
@@ -149,5 +150,6 @@ public sealed class Rolling_out_on_the_live_broker : IAsyncLifetime
         }
         await _bus.StopAsync();
         _policies.Dispose();
+        ReinforcementQueues.Exit();
     }
 }

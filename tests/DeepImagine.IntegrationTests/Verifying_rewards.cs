@@ -38,6 +38,7 @@ public sealed class Verifying_rewards(LiveServices services) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await ReinforcementQueues.EnterAsync();
         await using (var connection = new NpgsqlConnection(LiveServices.ConnectionString))
         {
             await connection.ExecuteAsync($"drop schema if exists {DeepImagine.RewardVerifier.RewardVerifierServiceExtensions.Schema} cascade");
@@ -71,9 +72,16 @@ public sealed class Verifying_rewards(LiveServices services) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _gateway.DisposeAsync();
-        await _rewardVerifier.DisposeAsync();
-        await _traceGenerator.DisposeAsync();
+        try
+        {
+            await _gateway.DisposeAsync();
+            await _rewardVerifier.DisposeAsync();
+            await _traceGenerator.DisposeAsync();
+        }
+        finally
+        {
+            ReinforcementQueues.Exit();
+        }
     }
 
     [Fact]

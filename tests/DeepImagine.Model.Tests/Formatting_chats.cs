@@ -54,4 +54,18 @@ public class Formatting_chats
         // Without the markers the plain ChatML template stays.
         Assert.DoesNotContain("<think>", Corpus.Tokenizer.FormatChat(chat, true), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Renders_a_policy_prompt_with_the_models_own_template_for_sampling_and_validation_alike()
+    {
+        // rollout-generator samples from these ids and gpu-learner's grpo validation generates from them: a Qwen3
+        // vocabulary must get its empty thinking block on both sides, or the learner scores answers to another prompt.
+        var tokenizer = WithThinkingMarkers();
+        ChatMessage[] chat = [new("system", "You imagine one step."), new("user", "Dose 10 mg to 20 mg?")];
+
+        var ids = DeepImagine.Model.Grpo.InProcessRollouts.PromptTokens(tokenizer, chat);
+
+        Assert.Equal(tokenizer.Encode(tokenizer.FormatChat(chat, addGenerationPrompt: true)), ids);
+        Assert.EndsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n", tokenizer.Decode(ids), StringComparison.Ordinal);
+    }
 }

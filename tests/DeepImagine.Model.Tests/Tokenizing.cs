@@ -50,7 +50,7 @@ public class Tokenizing
         Assert.Equal(2, ids.Count(i => i == tokenizer.ImEndId));
         var learned = ids.Where((_, i) => assistant[i]).ToList();
         Assert.Equal("100 mg" + ChatTokenizer.ImEnd, tokenizer.Decode(learned));
-        Assert.Equal(ChatTokenizer.ChatText([new("user", "Dose?"), new("assistant", "100 mg")], false), tokenizer.Decode(ids));
+        Assert.Equal(tokenizer.FormatChat([new("user", "Dose?"), new("assistant", "100 mg")], false), tokenizer.Decode(ids));
     }
 
     [Fact]

@@ -35,5 +35,5 @@ internal static class Training
     public static Qwen3ForCausalLM OverfittedModel => Overfitted.Value.Model;
     public static IReadOnlyList<TrainingProgress> History => Overfitted.Value.History;
 
-    public static string Prompt(SftExample example) => ChatTokenizer.ChatText([example.Messages[0]], addGenerationPrompt: true);
+    public static string Prompt(SftExample example) => Corpus.Tokenizer.FormatChat([example.Messages[0]], addGenerationPrompt: true);
 }

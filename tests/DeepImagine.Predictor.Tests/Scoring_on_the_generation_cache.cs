@@ -14,7 +14,7 @@ public sealed class Scoring_on_the_generation_cache
         var tokenizer = store.Tokenizer!;
         using var model = Checkpoint.Load(store.BaseVersion!.Directory);
         var chats = Knowledge.Items().Take(3)
-            .Select(i => ChatTokenizer.ChatText([new ChatMessage("system", StepFormat.SystemText), new ChatMessage("user", $"How does the result of {i.BriefTitle} change?")], addGenerationPrompt: true))
+            .Select(i => tokenizer.FormatChat([new ChatMessage("system", StepFormat.SystemText), new ChatMessage("user", $"How does the result of {i.BriefTitle} change?")], addGenerationPrompt: true))
             .ToList();
         using var session = TextGenerator.Start(model, tokenizer, chats.Select(c => (IReadOnlyList<int>)tokenizer.Encode(c)).ToList(),
             new GenerationOptions { MaxNewTokens = 10, StopTokenIds = [tokenizer.ImEndId, tokenizer.EndOfTextId] });
@@ -48,7 +48,7 @@ public sealed class Scoring_on_the_generation_cache
         using var store = new TinyOperators(withBase: true);
         var tokenizer = store.Tokenizer!;
         using var model = Checkpoint.Load(store.BaseVersion!.Directory);
-        var chat = ChatTokenizer.ChatText([new ChatMessage("user", "Budesonide in asthma?")], addGenerationPrompt: true);
+        var chat = tokenizer.FormatChat([new ChatMessage("user", "Budesonide in asthma?")], addGenerationPrompt: true);
         string[] options = ["no significant difference", "significantly better", "worse"];
         Assert.Contains(options, o => tokenizer.Encode(chat + o).Count - tokenizer.Encode(chat).Count > 1);
         using var session = TextGenerator.Start(model, tokenizer, [tokenizer.Encode(chat), tokenizer.Encode(chat + "Think")],

@@ -18,7 +18,7 @@ internal static class GrpoBenchmark
         if (steps < 2) throw new ArgumentException($"--steps {steps}: at least 2 (the first step also waits for the first rollouts)");
         using var host = CliHost.Create(withBus: false);
         using var api = new GatewayApi(host.Configuration());
-        var dataset = (await api.DatasetsAsync(cancellationToken)).OrderByDescending(d => d.UpdatedAt).FirstOrDefault()
+        var dataset = TrainingCommands.DefaultDataset(await api.DatasetsAsync(cancellationToken), "grpo")
             ?? throw new ArgumentException("no dataset to train on: run `make run` (import the bundled data) first");
         var text = steps.ToString(CultureInfo.InvariantCulture);
         var hyper = new Dictionary<string, string>
@@ -27,6 +27,7 @@ internal static class GrpoBenchmark
             ["checkpoint_every"] = text, ["eval_examples"] = "8",
         };
         Console.WriteLine($"dataset={dataset.DatasetId} base={baseModel} steps={steps}");
+        var loadBefore = LoadAverage();
         var submitted = await api.SubmitAsync(new SubmitJobRequest("grpo", baseModel, dataset.DatasetId, null, hyper, "bench-grpo-" + Guid.NewGuid().ToString("N")), cancellationToken);
         var deadline = DateTime.UtcNow.AddHours(1);
         JobView job;
@@ -41,6 +42,9 @@ internal static class GrpoBenchmark
         var points = (await api.MetricsAsync(job.JobId, cancellationToken)).Where(p => p.Values is not null).ToList();
         if (points.Count == 0) throw new InvalidOperationException($"bench job {job.JobId} recorded no grpo metrics");
         var summary = Summarize(points);
+        var loadAfter = LoadAverage();
+        // Groups whose rewards are all equal carry no advantage and are skipped: the learner then trains on nothing.
+        var zeroStd = points.Average(p => p.Values!.TryGetValue("zero_std_share", out var z) ? z : 0);
         Console.WriteLine(TrainingCommands.SummaryLine(job));
         if (report is not null)
         {
@@ -56,12 +60,26 @@ internal static class GrpoBenchmark
                 |---|---|---|---|
                 | {summary.RolloutTps:0} | {summary.LearnerTps:0} | {summary.StepSeconds:0.00} | {summary.WaitShare:0.00} |
 
+                Share of groups skipped because all their rewards were equal: {zeroStd:0.00}. Machine load (1-minute load
+                average) before / after: {loadBefore} / {loadAfter}.
+
+                What bounds the waiting share: the learner keeps at most `prompts_per_step × (1 + min(max_off_policy_steps, 1))`
+                groups requested, so the next step's rollouts are generated while it trains, one step ahead at most. A step's wait
+                is then about max(0, G − train_s), G the time to generate `prompts_per_step × group_size` completions of up to
+                `max_new_tokens` tokens with the instances, and the share is at most 0.5 only when training a step takes at least
+                half of G. More instances shorten G only with cores to spare (here two instances share two loaded cores); a larger
+                policy or longer sequences lengthen train_s. When the groups have no reward variance (a base that never writes a
+                parseable answer) the learner trains on nothing and the share is close to 1.
+
                 Command: `make bench-grpo` (`deepimagine bench grpo --steps {steps}`), {BenchmarkReport.Machine()}, {DateTime.UtcNow:yyyy-MM-dd}.
                 """);
         }
         Console.WriteLine(summary.Line());
         return 0;
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     public sealed record GrpoBenchSummary(double RolloutTps, double LearnerTps, double StepSeconds, double WaitShare)
     {

@@ -24,7 +24,7 @@ internal static class TrainBenchmark
         using var host = CliHost.Create(withBus: false);
         var configuration = host.Configuration();
         using var api = new GatewayApi(configuration);
-        var dataset = (await api.DatasetsAsync(cancellationToken)).OrderByDescending(d => d.UpdatedAt).FirstOrDefault()
+        var dataset = TrainingCommands.DefaultDataset(await api.DatasetsAsync(cancellationToken), "sft")
             ?? throw new ArgumentException("no dataset to train on: run `make run` (import the bundled data) first");
         var factor = dataset.Counts.Where(c => c.Split == JobValidator.Train).OrderByDescending(c => c.Examples).First().Factor;
         var options = configuration.GetSection(LearnerOptions.SectionName).Get<LearnerOptions>() ?? new LearnerOptions();

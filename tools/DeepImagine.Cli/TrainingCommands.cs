@@ -32,7 +32,7 @@ internal static class TrainingCommands
             using var api = new GatewayApi(host.Configuration());
             var jobKind = result.GetValue(kind)!;
             var hyper = ParseSettings(result.GetValue(settings) ?? []);
-            var chosen = await ChooseDatasetAsync(api, result.GetValue(dataset), cancellationToken);
+            var chosen = await ChooseDatasetAsync(api, result.GetValue(dataset), jobKind, cancellationToken);
             var requests = Requests(jobKind, result.GetValue(factor), result.GetValue(baseModel)!, chosen, hyper);
             var jobs = new List<JobView>();
             foreach (var request in requests) jobs.Add(await api.SubmitAsync(request, cancellationToken));
@@ -83,14 +83,21 @@ internal static class TrainingCommands
         return settings;
     }
 
-    private static async Task<DatasetSummary> ChooseDatasetAsync(GatewayApi api, Guid? id, CancellationToken cancellationToken)
+    private static async Task<DatasetSummary> ChooseDatasetAsync(GatewayApi api, Guid? id, string kind, CancellationToken cancellationToken)
     {
         if (id is { } given)
             return await api.DatasetAsync(given, cancellationToken) ?? throw new ArgumentException($"--dataset {given}: trace-generator has no such dataset (GET /api/datasets lists them)");
-        var all = await api.DatasetsAsync(cancellationToken);
-        return all.OrderByDescending(d => d.UpdatedAt).FirstOrDefault()
+        return DefaultDataset(await api.DatasetsAsync(cancellationToken), kind)
             ?? throw new ArgumentException("no dataset to train on yet: import trials (./deepimagine import --wait data/) so trace-generator builds one, or pass --dataset");
     }
+
+    /// <summary>
+    /// The most recently updated dataset with something for <paramref name="kind"/> to train on (grpo: verifiable train
+    /// prompts; else step examples or trials): an empty dataset (a test's, a fresh name) must not shadow the one with the data.
+    /// </summary>
+    public static DatasetSummary? DefaultDataset(IEnumerable<DatasetSummary> datasets, string kind) =>
+        datasets.Where(d => kind == "grpo" ? (d.Prompts ?? []).Any(p => p.Split == "train" && p.Prompts > 0) : d.Examples > 0 || d.Trials > 0)
+            .OrderByDescending(d => d.UpdatedAt).FirstOrDefault();
 
     private static List<SubmitJobRequest> Requests(string kind, string? factor, string baseModel, DatasetSummary dataset, Dictionary<string, string> hyper)
     {

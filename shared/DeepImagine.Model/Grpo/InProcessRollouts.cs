@@ -18,9 +18,13 @@ public sealed record SampledGroups(IReadOnlyList<GrpoGroup> Groups, IReadOnlyLis
 /// </summary>
 public static class InProcessRollouts
 {
-    /// <summary>The token ids of a prompt as the sampler sees it: the chat template with the assistant turn opened.</summary>
+    /// <summary>
+    /// The token ids of a prompt as the sampler sees it: the policy's own chat template (<see cref="ChatTokenizer.FormatChat"/>,
+    /// with Qwen3's empty thinking block when the vocabulary has it) with the assistant turn opened. The one rendering of a
+    /// policy prompt: rollout-generator samples from it and gpu-learner validates with it.
+    /// </summary>
     public static IReadOnlyList<int> PromptTokens(ChatTokenizer tokenizer, IReadOnlyList<ChatMessage> messages) =>
-        tokenizer.Encode(ChatTokenizer.ChatText(messages, addGenerationPrompt: true));
+        tokenizer.Encode(tokenizer.FormatChat(messages, addGenerationPrompt: true));
 
     /// <summary>Samples <paramref name="groupSize"/> completions of every prompt in one batch and scores each.</summary>
     public static SampledGroups Sample(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<VerifiablePrompt> prompts, int groupSize, GenerationOptions options)

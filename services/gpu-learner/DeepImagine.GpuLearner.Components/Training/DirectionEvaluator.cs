@@ -63,7 +63,7 @@ public static class DirectionEvaluator
         for (var start = 0; start < examples.Count; start += GenerationBatch)
         {
             var contexts = examples.Skip(start).Take(GenerationBatch)
-                .Select(e => ChatTokenizer.ChatText(PromptMessages(e), addGenerationPrompt: true)).ToList();
+                .Select(e => tokenizer.FormatChat(PromptMessages(e), addGenerationPrompt: true)).ToList();
             var results = TextGenerator.Generate(model, tokenizer, contexts, new GenerationOptions
             {
                 MaxNewTokens = maxNewTokens,

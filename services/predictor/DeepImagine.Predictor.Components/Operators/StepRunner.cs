@@ -41,7 +41,7 @@ public static class StepRunner
         if (prompts.Count == 0) return [];
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var tokenizer = op.Tokenizer;
-        var chats = prompts.Select(p => ChatTokenizer.ChatText([new ChatMessage("system", p.System), new ChatMessage("user", p.User)], addGenerationPrompt: true)).ToList();
+        var chats = prompts.Select(p => tokenizer.FormatChat([new ChatMessage("system", p.System), new ChatMessage("user", p.User)], addGenerationPrompt: true)).ToList();
         using var session = TextGenerator.Start(op.Model, tokenizer, chats.Select(c => (IReadOnlyList<int>)tokenizer.Encode(c)).ToList(), new GenerationOptions
         {
             MaxNewTokens = maxNewTokens,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DeepImagine.Contracts.V1;
 using DeepImagine.Model;
+using DeepImagine.Model.Grpo;
 using DeepImagine.Model.Store;
 
 namespace DeepImagine.RolloutGenerator.Rollouts;
@@ -24,7 +25,7 @@ public static class RolloutSampler
         IReadOnlyList<ChatMessage> messages = string.IsNullOrEmpty(prompt.System)
             ? [new ChatMessage("user", prompt.Prompt)]
             : [new ChatMessage("system", prompt.System), new ChatMessage("user", prompt.Prompt)];
-        return tokenizer.Encode(tokenizer.FormatChat(messages, addGenerationPrompt: true));
+        return InProcessRollouts.PromptTokens(tokenizer, messages);
     }
 
     public static (IReadOnlyList<SampledGroup> Groups, double TokensPerSecond) Sample(LoadedModel policy, IReadOnlyList<RolloutPrompt> prompts,
