@@ -1,8 +1,6 @@
 extern alias gateway;
 
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 using Dapper;
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Tests;
@@ -29,8 +27,7 @@ public sealed class LearnerProcess : IAsyncLifetime
     public const string RolloutGeneratorUrl = "http://127.0.0.1:5178";
     private WebApplication? _datasets;
     private WebApplicationFactory<gateway::Program>? _gateway;
-    private Process? _process;
-    private readonly StringBuilder _log = new();
+    private ServiceProcess? _service;
 
     public FakeDatasets Datasets { get; } = new();
     public TinyStore Store { get; private set; } = null!;
@@ -38,10 +35,7 @@ public sealed class LearnerProcess : IAsyncLifetime
     public HttpClient LearnerClient { get; } = new() { BaseAddress = new Uri(Url) };
     public string TraceGeneratorUrl { get; private set; } = "";
 
-    public string Log
-    {
-        get { lock (_log) return _log.ToString(); }
-    }
+    public string Log => _service?.Log ?? "";
 
     public async Task InitializeAsync()
     {
@@ -93,54 +87,18 @@ public sealed class LearnerProcess : IAsyncLifetime
     }
 
     /// <summary>Starts the learner (the Release or Debug build next to this test build) and waits for /health.</summary>
-    public async Task StartAsync()
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var bin = Path.Combine(Tests.RepoRoot.Path, "services/gpu-learner/DeepImagine.GpuLearner/bin", configuration, "net10.0");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(bin, "DeepImagine.GpuLearner.dll")])
+    public async Task StartAsync() => _service = await ServiceProcess.StartAsync("services/gpu-learner/DeepImagine.GpuLearner", Url, new Dictionary<string, string>
         {
-            WorkingDirectory = bin,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ConnectionStrings__deepimagine"] = LiveServices.ConnectionString;
-        start.Environment["RabbitMq__VirtualHost"] = LiveServices.VirtualHost;
-        start.Environment["GpuLearner__ModelStore"] = Store.Root;
-        start.Environment["GpuLearner__TraceGenerator"] = TraceGeneratorUrl;
-        start.Environment["GpuLearner__ProgressIntervalSeconds"] = "0.2";
-        start.Environment["GpuLearner__PollSeconds"] = "0.5";
-        start.Environment["GpuLearner__RolloutGenerator"] = RolloutGeneratorUrl;
-        start.Environment["GpuLearner__RolloutTimeoutSeconds"] = "120";
-        start.Environment["Urls"] = Url;
-        start.Environment["DEEPIMAGINE_DEVICE"] = "cpu";
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"gpu-learner exited with {_process.ExitCode}:\n{Log}");
-            try
-            {
-                if ((await LearnerClient.GetAsync("/health")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"gpu-learner did not become healthy within 90 s:\n{Log}");
-    }
+            ["GpuLearner__ModelStore"] = Store.Root,
+            ["GpuLearner__TraceGenerator"] = TraceGeneratorUrl,
+            ["GpuLearner__ProgressIntervalSeconds"] = "0.2",
+            ["GpuLearner__PollSeconds"] = "0.5",
+            ["GpuLearner__RolloutGenerator"] = RolloutGeneratorUrl,
+            ["GpuLearner__RolloutTimeoutSeconds"] = "120",
+        });
 
     /// <summary>SIGKILL: no shutdown hooks, no last checkpoint: what a crash or an OOM kill does.</summary>
-    public async Task KillAsync()
-    {
-        _process!.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public async Task KillAsync() => await _service!.DisposeAsync();
 
     public static HttpRequestMessage Submit(SubmitJobRequest request, bool withKey = true)
     {
@@ -163,7 +121,7 @@ public sealed class LearnerProcess : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_process is { HasExited: false }) await KillAsync();
+        if (_service is not null) await _service.DisposeAsync();
         if (_gateway is not null) await _gateway.DisposeAsync();
         if (_datasets is not null) await _datasets.DisposeAsync();
         Store.Dispose();

@@ -11,6 +11,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private bool _disposed;
 
     private ServiceProcess(Process process) => _process = process;
 
@@ -58,8 +59,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"{projectFolder} did not become healthy within 90 s:\n{service.Log}");
     }
 
+    /// <summary>SIGKILL (no shutdown hooks, whatever was in flight is lost); a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
