@@ -27,7 +27,14 @@ public sealed class Batching_concurrent_predictions
         var oneByOne = new List<QuestionPrediction>();
         foreach (var target in Targets) oneByOne.Add(await Engine(alone).PredictAsync(target, 1, CancellationToken.None));
         await together.AcquireAsync(CancellationToken.None).ContinueWith(t => t.Result.Dispose()); // load before the clients start
-        var concurrent = await Task.WhenAll(Targets.Select(t => Task.Run(() => Engine(together).PredictAsync(t, 1, CancellationToken.None))));
+        Task<QuestionPrediction[]> running;
+        using (together.Steps.Hold())
+        {
+            running = Task.WhenAll(Targets.Select(t => Task.Run(() => Engine(together).PredictAsync(t, 1, CancellationToken.None))));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (together.Steps.Waiting < Targets.Length && !running.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(10);
+        }
+        var concurrent = await running;
 
         for (var i = 0; i < Targets.Length; i++)
         {

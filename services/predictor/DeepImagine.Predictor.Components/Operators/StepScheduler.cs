@@ -15,6 +15,7 @@ public sealed class StepScheduler
     private readonly object gate = new();
     private readonly LinkedList<Pending> waiting = new();
     private bool working;
+    private int holds;
 
     public StepScheduler(int maxBatchRows = DefaultMaxBatchRows)
     {
@@ -27,6 +28,40 @@ public sealed class StepScheduler
     /// <summary>Batches run so far and rows in them, for measurements.</summary>
     public long BatchesRun => Interlocked.Read(ref batchesRun);
     public long RowsRun => Interlocked.Read(ref rowsRun);
+
+    /// <summary>Hand-ins waiting for a batch.</summary>
+    public int Waiting
+    {
+        get { lock (gate) return waiting.Count; }
+    }
+
+    /// <summary>
+    /// Holds every batch back until the returned handle is disposed, so hand-ins arriving meanwhile run together
+    /// (a deterministic way to show batching, which otherwise depends on arrival timing).
+    /// </summary>
+    public IDisposable Hold()
+    {
+        lock (gate) holds++;
+        return new Release(this);
+    }
+
+    private sealed class Release(StepScheduler scheduler) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 1) return;
+            bool start;
+            lock (scheduler.gate)
+            {
+                scheduler.holds--;
+                start = scheduler.holds == 0 && !scheduler.working && scheduler.waiting.Count > 0;
+                if (start) scheduler.working = true;
+            }
+            if (start) _ = Task.Run(scheduler.Work, CancellationToken.None);
+        }
+    }
     private long batchesRun;
     private long rowsRun;
 
@@ -38,8 +73,8 @@ public sealed class StepScheduler
         lock (gate)
         {
             waiting.AddLast(pending);
-            start = !working;
-            working = true;
+            start = !working && holds == 0;
+            if (start) working = true;
         }
         // Inference runs off the callers' threads, one batch at a time (the model's own kernels use every core).
         if (start) _ = Task.Run(Work, CancellationToken.None);
@@ -53,7 +88,7 @@ public sealed class StepScheduler
             List<Pending> batch;
             lock (gate)
             {
-                batch = TakeBatch();
+                batch = holds == 0 ? TakeBatch() : [];
                 if (batch.Count == 0)
                 {
                     working = false;
