@@ -111,6 +111,9 @@ public sealed record PairLabelRecord(string Direction, string Basis, double? Sta
 /// <summary>One page of pairs in id order; <paramref name="Next"/> is the <c>after</c> cursor of the next page, null at the end.</summary>
 public sealed record PairPage(IReadOnlyList<PairRecord> Pairs, long? Next);
 
+/// <summary>A page of stored trial ids (latest versions) in id order, from pair-miner's <c>GET /api/trials</c>; <see cref="Next"/> is the cursor of the next page, null after the last.</summary>
+public sealed record TrialIdPage(IReadOnlyList<string> TrialIds, string? Next);
+
 /// <summary>Stored trials (latest versions) of one source.</summary>
 public sealed record TrialSourceCount(string Source, long Records, long WithResults);
 

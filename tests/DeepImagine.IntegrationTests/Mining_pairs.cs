@@ -173,4 +173,28 @@ public class Mining_pairs(LiveServices services)
         var bad = await services.GatewayClient.GetAsync("/api/trials/clinDR:10-1/pairs?factor=colour");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
+
+    [Fact]
+    public async Task Pages_through_every_stored_trial_id_in_ordinal_order()
+    {
+        var correlationId = NewId.NextGuid();
+        await services.Bus.Publish(SourceFiles.Read([RepoData.ClinDrTable]).First(r => r.RecordId == "clinDR:10-1").ToMessage(correlationId));
+        await LiveServices.WaitForAsync(services.Mined, e => e.CorrelationId == correlationId);
+
+        var seen = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await services.GatewayClient.GetFromJsonAsync<TrialIdPage>("/api/trials?limit=2" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)), ContractJson.Options);
+            Assert.True(page!.TrialIds.Count <= 2);
+            seen.AddRange(page.TrialIds);
+            after = page.Next;
+        } while (after is not null);
+
+        Assert.Contains("clinDR:10-1", seen);
+        Assert.Equal(seen.Order(StringComparer.Ordinal), seen);
+        Assert.Equal(seen.Distinct().Count(), seen.Count);
+        var bad = await services.GatewayClient.GetAsync("/api/trials?limit=0");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
 }

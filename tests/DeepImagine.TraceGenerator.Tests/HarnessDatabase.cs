@@ -59,6 +59,7 @@ public sealed class HarnessDatabase : IAsyncLifetime
         services.AddSingleton(pairMiner.Client());
         if (teacher is not null) services.AddSingleton(teacher);
         services.AddScoped<ExampleGeneration>();
+        services.AddScoped<DatasetBackfill>();
         services.AddSingleton<DeepImagine.TraceGenerator.Sources.EvidenceInferenceSource>();
         var failuresLeft = failPublishes;
         services.AddMassTransitTestHarness(bus =>
@@ -92,6 +93,10 @@ public sealed class FakePairMiner : HttpMessageHandler
     public List<CounterfactualPair> Pairs { get; } = [];
     public int PairCalls { get; private set; }
     public List<long> RequestedIds { get; } = [];
+    public int TrialListCalls { get; private set; }
+
+    /// <summary>Trials whose pair list fails once (503), as a pair-miner restarting mid-backfill would.</summary>
+    public HashSet<string> FailPairListsOf { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Serves a bundled trial and its natural pairs (stored as row <paramref name="rowId"/>).</summary>
     public FakePairMiner WithTrial(string trialId, long rowId)
@@ -121,7 +126,22 @@ public sealed class FakePairMiner : HttpMessageHandler
                 .Select(id => PairRecordMapping.ToRecord(id, Pairs[(int)id - 1])).ToList();
             return Json(new PairPage(records, null), ContractJson.Options);
         }
+        if (path == "/api/trials")
+        {
+            TrialListCalls++;
+            var after = query["after"];
+            var limit = int.Parse(query["limit"] ?? "1000", System.Globalization.CultureInfo.InvariantCulture);
+            var page = Trials.Keys.Where(id => after is null || string.CompareOrdinal(id, after) > 0).Order(StringComparer.Ordinal).Take(limit).ToList();
+            return Json(new TrialIdPage(page, page.Count == limit ? page[^1] : null), ContractJson.Options);
+        }
         const string trialsPrefix = "/api/trials/";
+        if (path.StartsWith(trialsPrefix, StringComparison.Ordinal) && path.EndsWith("/pairs", StringComparison.Ordinal))
+        {
+            var trialId = Uri.UnescapeDataString(path[trialsPrefix.Length..^"/pairs".Length]);
+            if (FailPairListsOf.Remove(trialId)) return Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+            var records = PairIdsOf(trialId).Select(id => PairRecordMapping.ToRecord(id, Pairs[(int)id - 1])).ToList();
+            return Json(records, ContractJson.Options);
+        }
         if (path.StartsWith(trialsPrefix, StringComparison.Ordinal) && Trials.GetValueOrDefault(Uri.UnescapeDataString(path[trialsPrefix.Length..])) is { } t)
             return Json(new TrialResource(t.TrialId, t.Source, t.SourceRecordId, 1, "hash", DateTimeOffset.UtcNow, t), HttpJson);
         return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));

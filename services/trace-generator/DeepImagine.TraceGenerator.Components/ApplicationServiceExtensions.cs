@@ -43,6 +43,8 @@ public static class ApplicationServiceExtensions
             services.AddSingleton<ExternalTeacher>();
         }
         services.AddScoped<ExampleGeneration>();
+        services.AddScoped<DatasetBackfill>();
+        if (options.Backfill) services.AddHostedService<DatasetBackfillService>();
         services.AddSingleton<EvidenceInferenceSource>();
 
         builder.AddMessageBus(bus => bus.AddConsumer<PairsMinedConsumer>(typeof(PairsMinedConsumerDefinition)));

@@ -10,6 +10,9 @@ public sealed class TraceGenerationOptions
     /// <summary>The dataset new examples go to; a new template version starts a new dataset by default.</summary>
     public string DatasetName { get; set; } = $"steps-v{StepFormat.TemplateVersion}";
 
+    /// <summary>At start-up, fill the dataset from the trials pair-miner stored before it existed (see DatasetBackfill).</summary>
+    public bool Backfill { get; set; } = true;
+
     public ExternalTeacherOptions ExternalTeacher { get; set; } = new();
 }
 

@@ -34,6 +34,11 @@ public static class TrialEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
+        trials.MapGet("/", ListIdsAsync)
+            .WithName("ListTrialIds")
+            .WithSummary("Ids of the stored trials in ordinal order, a page after a cursor (after = the last id of the previous page, limit)")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
         trials.MapGet("/stats", async (TrialRepository repository, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await repository.CountBySourceAsync(cancellationToken)))
             .WithName("GetTrialStats")
@@ -74,6 +79,16 @@ public static class TrialEndpoints
         await publisher.Publish(SourceFiles.V2Record(json, recordId).ToMessage(correlationId), cancellationToken);
         var location = $"/api/trials/{Uri.EscapeDataString(recordId)}";
         return TypedResults.Accepted(location, new TrialAccepted(recordId, correlationId, location));
+    }
+
+    private static async Task<Results<Ok<TrialIdPage>, ProblemHttpResult>> ListIdsAsync([FromQuery] string? after, [FromQuery] int? limit,
+        TrialRepository repository, CancellationToken cancellationToken)
+    {
+        var size = limit ?? 1000;
+        if (size is < 1 or > PairEndpoints.MaxPageSize)
+            return TypedResults.Problem(title: "Invalid limit", detail: $"limit {size} is not between 1 and {PairEndpoints.MaxPageSize}", statusCode: StatusCodes.Status400BadRequest);
+        var ids = await repository.TrialIdsAsync(string.IsNullOrEmpty(after) ? null : after, size, cancellationToken);
+        return TypedResults.Ok(new TrialIdPage(ids, ids.Count == size ? ids[^1] : null));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<PairRecord>>, ProblemHttpResult>> GetPairsAsync([FromRoute] string id,

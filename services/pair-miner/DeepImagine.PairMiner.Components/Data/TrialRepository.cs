@@ -136,6 +136,16 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource) : ITrialStore
         return rows.ToList();
     }
 
+    /// <summary>Ids of stored trials (latest versions) after <paramref name="after"/> in ordinal order: how another service walks every trial.</summary>
+    public async Task<IReadOnlyList<string>> TrialIdsAsync(string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(
+            "select distinct trial_id collate \"C\" from latest_trials where trial_id collate \"C\" > @after collate \"C\" order by 1 limit @limit",
+            new { after = after ?? "", limit }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
     /// <summary>Counts of stored records (latest versions) by source: what `make run` reports.</summary>
     public async Task<IReadOnlyList<TrialSourceCount>> CountBySourceAsync(CancellationToken cancellationToken = default)
     {

@@ -104,6 +104,47 @@ public sealed class DatasetRepository(NpgsqlDataSource dataSource, PromptReposit
             new { datasetId, pairKey, orientation, source, reason }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Where the dataset's backfill stands: the last trial id done (null before the first) and whether it finished.</summary>
+    public async Task<(string? LastTrialId, int TrialsDone, bool Completed)> BackfillStateAsync(Guid datasetId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<(string? LastTrialId, int TrialsDone, DateTime? CompletedAt)?>(new CommandDefinition(
+            "select last_trial_id, trials_done, completed_at from dataset_backfills where dataset_id = @datasetId",
+            new { datasetId }, cancellationToken: cancellationToken));
+        return row is { } r ? (r.LastTrialId, r.TrialsDone, r.CompletedAt is not null) : (null, 0, false);
+    }
+
+    /// <summary>Records a finished page of the backfill (and, after the last page, that it is complete).</summary>
+    public async Task SaveBackfillAsync(Guid datasetId, string? lastTrialId, int trialsDone, bool completed, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            insert into dataset_backfills (dataset_id, last_trial_id, trials_done, completed_at)
+            values (@datasetId, @lastTrialId, @trialsDone, case when @completed then now() end)
+            on conflict (dataset_id) do update set last_trial_id = excluded.last_trial_id, trials_done = excluded.trials_done,
+              completed_at = excluded.completed_at, updated_at = now()
+            """, new { datasetId, lastTrialId, trialsDone, completed }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> while holding the dataset's backfill lock (a session advisory lock, so it is released
+    /// when the holder's connection ends, also after a kill): one instance backfills, the others wait and then find it done.
+    /// </summary>
+    public async Task<T> WithBackfillLockAsync<T>(Guid datasetId, Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var key = BitConverter.ToInt64(datasetId.ToByteArray(), 0);
+        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key }, commandTimeout: 0, cancellationToken: cancellationToken));
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(@key)", new { key }, cancellationToken: CancellationToken.None));
+        }
+    }
+
     public async Task<IReadOnlyList<DatasetCount>> CountsAsync(Guid datasetId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

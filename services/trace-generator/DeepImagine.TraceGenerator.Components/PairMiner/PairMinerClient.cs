@@ -18,6 +18,12 @@ public interface IPairMinerReader
 
     /// <summary>The newest stored version of a trial, or null when pair-miner has none.</summary>
     Task<Trial?> GetTrialAsync(string trialId, CancellationToken cancellationToken);
+
+    /// <summary>A page of stored trial ids after <paramref name="after"/> (null: from the first), in ordinal order.</summary>
+    Task<TrialIdPage> GetTrialIdsAsync(string? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The ids of every pair that involves a trial (either side), in id order.</summary>
+    Task<IReadOnlyList<long>> GetTrialPairIdsAsync(string trialId, CancellationToken cancellationToken);
 }
 
 /// <summary>pair-miner's read API over HTTP; its base address is <c>Services:PairMiner</c>.</summary>
@@ -43,6 +49,21 @@ public sealed class PairMinerClient(HttpClient http) : IPairMinerReader
             pairs.AddRange(page.Pairs.Select(PairRecordToDomain.ToMinedPair));
         }
         return pairs;
+    }
+
+    public async Task<TrialIdPage> GetTrialIdsAsync(string? after, int limit, CancellationToken cancellationToken)
+    {
+        var path = $"api/trials?limit={limit}" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
+        return await http.GetFromJsonAsync<TrialIdPage>(path, ContractJson.Options, cancellationToken)
+            ?? throw new JsonException($"pair-miner answered GET {path} with no body");
+    }
+
+    public async Task<IReadOnlyList<long>> GetTrialPairIdsAsync(string trialId, CancellationToken cancellationToken)
+    {
+        var path = $"api/trials/{Uri.EscapeDataString(trialId)}/pairs";
+        var pairs = await http.GetFromJsonAsync<List<PairRecord>>(path, ContractJson.Options, cancellationToken)
+            ?? throw new JsonException($"pair-miner answered GET {path} with no body");
+        return pairs.Select(p => p.Id).Order().ToList();
     }
 
     public async Task<Trial?> GetTrialAsync(string trialId, CancellationToken cancellationToken)
