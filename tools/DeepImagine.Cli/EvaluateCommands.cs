@@ -9,6 +9,7 @@ using DeepImagine.Model;
 using Microsoft.Extensions.Configuration;
 using DeepImagine.Predictor.Engine;
 using DeepImagine.Predictor.Evaluation;
+using DeepImagine.Predictor.Operators;
 
 namespace DeepImagine.Cli;
 
@@ -113,14 +114,50 @@ internal static class EvaluateCommands
         var holdout = new Option<double>("--holdout-fraction") { Description = "share of protocols held out for testing with --data", DefaultValueFactory = _ => 0.25 };
         var seed = new Option<int>("--seed") { Description = "seed of the --data split", DefaultValueFactory = _ => GroupedFolds.DefaultSeed };
         var output = new Option<string>("--out") { Description = "folder for predictions.jsonl and report.md", Required = true };
+        var methods = new Option<string>("--methods") { Description = $"comma-separated: {string.Join(", ", DoseEvaluation.AllMethodNames)}", DefaultValueFactory = _ => string.Join(',', DoseEvaluation.MethodNames) };
+        var modelStore = new Option<string?>("--model-store") { Description = "deepimagine: the model store whose newest deepimagine-base-dose operator reads the dose steps (default: gpu-learner's, GpuLearner__ModelStore or ~/.deepimagine/model-store)" };
         var command = new Command("evaluate-dose", "Predict the placebo-adjusted result at every other dose from the placebo + lowest-dose anchor (clinDR layout).")
-            { train, test, data, holdout, seed, output };
+            { train, test, data, holdout, seed, output, methods, modelStore };
         command.SetAction(result =>
         {
+            var names = DoseEvaluation.ParseMethods(result.GetValue(methods)!);
+            var options = new PredictorOptions();
+            using var loaded = new DisposableList();
             var request = new DoseEvaluateRequest(result.GetValue(train), result.GetValue(test), result.GetValue(data), result.GetValue(holdout), result.GetValue(seed),
-                result.GetValue(output)!, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
-            return DoseEvaluation.Run(request, Console.Out);
+                result.GetValue(output)!, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)))
+            {
+                Methods = names,
+                DoseOperator = names.Contains(DeepImagineDoseMethod.MethodName) ? DoseOperatorFactory(ModelStoreRoot(result.GetValue(modelStore)), options, loaded) : null,
+            };
+            return DoseEvaluation.Run(request, Console.Out, Console.Error);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The predictor's dose operator (the newest <c>&lt;base&gt;-dose</c> LoRA on the newest base, as the predictor picks
+    /// it: <see cref="OperatorSet"/>) reading steps as the predictor does (<see cref="StepRunner"/>: greedy trace, then the
+    /// constrained RESULT reading). A store without the base model refuses the method with the reason.
+    /// </summary>
+    internal static Func<DoseOperator> DoseOperatorFactory(string modelStore, PredictorOptions options, ICollection<IDisposable> loaded) => () =>
+    {
+        options.Validate();
+        // Looked at before opening: opening a store creates its folder, and a mistyped path must not become an empty store.
+        if (!Directory.Exists(Path.Combine(modelStore, "models")) || new ModelStore(modelStore).Find(options.BaseModel) is null)
+            throw new MethodUnavailableException(DeepImagineDoseMethod.MethodName,
+                $"the model store '{Path.GetFullPath(modelStore)}' has no '{options.BaseModel}' model and so no dose operator (run make train, or give --model-store)");
+        var set = OperatorSet.Load(new ModelStore(modelStore), options.BaseModel)!;
+        loaded.Add(set);
+        var dose = set.For(DeepImagine.Pairs.Factors.Dose);
+        return new DoseOperator(dose.Version, prompts => StepRunner.Run(dose, prompts, options.MaxNewTokens).Select(o => o.Parsed).ToList());
+    };
+
+    /// <summary>What the command loaded, released when it ends.</summary>
+    internal sealed class DisposableList : List<IDisposable>, IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in this) item.Dispose();
+        }
     }
 }
