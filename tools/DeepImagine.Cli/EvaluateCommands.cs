@@ -51,6 +51,7 @@ internal static class EvaluateCommands
                 {
                     [DeepImagineMethod.MethodName] = DeepImagineFactory(ModelStoreRoot(result.GetValue(modelStore))),
                 } : new Dictionary<string, Func<IOutcomeMethod>>(),
+                ModelMethodsKey = names.Contains(DeepImagineMethod.MethodName) ? OperatorsKey(ModelStoreRoot(result.GetValue(modelStore)), new PredictorOptions().BaseModel) : "",
             };
             return EvaluationHarness.Run(request, Console.Out, Console.Error);
         });
@@ -93,12 +94,32 @@ internal static class EvaluateCommands
     private static string ModelStoreRoot(string? given) =>
         given ?? CliHost.LoadSettings().GetSection(LearnerOptions.SectionName).Get<LearnerOptions>()?.ResolvedModelStore() ?? new LearnerOptions().ResolvedModelStore();
 
+    /// <summary>
+    /// What deepimagine's results depend on outside the evaluation library: the predictor's code and every model it may
+    /// load as an operator (the base and its adapters: newest version and manifest digest), so a retrained operator is
+    /// never answered from the cache.
+    /// </summary>
+    internal static string OperatorsKey(string modelStore, string baseName)
+    {
+        var key = new System.Text.StringBuilder($"predictor={typeof(DeepImagineMethod).Assembly.ManifestModule.ModuleVersionId}");
+        if (!Directory.Exists(Path.Combine(modelStore, "models"))) return key.Append(" store=none").ToString();
+        foreach (var version in new ModelStore(modelStore).AllVersions().Where(v => v.Manifest.Name == baseName || v.Manifest.Name.StartsWith(baseName + "-", StringComparison.Ordinal)))
+        {
+            var manifest = File.ReadAllBytes(Path.Combine(version.Directory, ModelStore.ManifestFile));
+            key.Append(' ').Append(version.Manifest.Name).Append("@v").Append(version.Manifest.Version).Append('=')
+                .Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(manifest)));
+        }
+        return key.ToString();
+    }
+
     /// <summary>The predictor's engine in process on the store's operators; a store without them makes the method unavailable (reported, exit 2).</summary>
     private static Func<IOutcomeMethod> DeepImagineFactory(string modelStore)
     {
         try
         {
-            return DeepImagineMethod.Factory(modelStore, new PredictorOptions());
+            var single = DeepImagineMethod.Factory(modelStore, new PredictorOptions());
+            // Questions asked together share the predictor's step batches (see ConcurrentOutcomeMethod).
+            return () => new ConcurrentOutcomeMethod(single(), ConcurrentOutcomeMethod.DefaultConcurrency);
         }
         catch (MethodUnavailableException unavailable)
         {
