@@ -103,6 +103,34 @@ public sealed class Evaluating_dose_with_the_operator : IDisposable
     }
 
     [Fact]
+    public void A_second_run_with_nothing_changed_reprints_the_scores_without_asking_the_operator()
+    {
+        var reads = 0;
+        DoseEvaluateRequest WithOperator(string key) => Request(["loglinear", DeepImagineDoseMethod.MethodName]) with
+        {
+            Reuse = true,
+            OperatorKey = key,
+            DoseOperator = () => new DoseOperator("fake", prompts =>
+            {
+                reads++;
+                return prompts.Select(_ => ImaginedResult.Of(ResultDirection.Lower, null, null)).ToList();
+            }),
+        };
+        var first = new StringWriter();
+        var second = new StringWriter();
+        var retrained = new StringWriter();
+
+        DoseEvaluation.Run(WithOperator("dose@v1"), first, new StringWriter());
+        DoseEvaluation.Run(WithOperator("dose@v1"), second, new StringWriter());
+        DoseEvaluation.Run(WithOperator("dose@v2"), retrained, new StringWriter());
+
+        Assert.Equal(2, reads); // the first run and the one with a new operator
+        Assert.Contains("reusing the results", second.ToString());
+        Assert.EndsWith(first.ToString().Split('\n', 2)[1], second.ToString());
+        Assert.DoesNotContain("reusing the results", retrained.ToString());
+    }
+
+    [Fact]
     public void An_unknown_dose_method_is_named_in_the_error()
     {
         var error = Assert.Throws<ArgumentException>(() => DoseEvaluation.ParseMethods("copy,imagine"));

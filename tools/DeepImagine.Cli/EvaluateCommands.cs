@@ -137,8 +137,9 @@ internal static class EvaluateCommands
         var output = new Option<string>("--out") { Description = "folder for predictions.jsonl and report.md", Required = true };
         var methods = new Option<string>("--methods") { Description = $"comma-separated: {string.Join(", ", DoseEvaluation.AllMethodNames)}", DefaultValueFactory = _ => string.Join(',', DoseEvaluation.MethodNames) };
         var modelStore = new Option<string?>("--model-store") { Description = "deepimagine: the model store whose newest deepimagine-base-dose operator reads the dose steps (default: gpu-learner's, GpuLearner__ModelStore or ~/.deepimagine/model-store)" };
+        var reuse = new Option<bool>("--reuse") { Description = "print the earlier scoreboard in --out instead of running again when protocols, methods, operator and code are unchanged" };
         var command = new Command("evaluate-dose", "Predict the placebo-adjusted result at every other dose from the placebo + lowest-dose anchor (clinDR layout).")
-            { train, test, data, holdout, seed, output, methods, modelStore };
+            { train, test, data, holdout, seed, output, methods, modelStore, reuse };
         command.SetAction(result =>
         {
             var names = DoseEvaluation.ParseMethods(result.GetValue(methods)!);
@@ -149,6 +150,8 @@ internal static class EvaluateCommands
             {
                 Methods = names,
                 DoseOperator = names.Contains(DeepImagineDoseMethod.MethodName) ? DoseOperatorFactory(ModelStoreRoot(result.GetValue(modelStore)), options, loaded) : null,
+                OperatorKey = names.Contains(DeepImagineDoseMethod.MethodName) ? OperatorsKey(ModelStoreRoot(result.GetValue(modelStore)), options.BaseModel) : "",
+                Reuse = result.GetValue(reuse),
             };
             return DoseEvaluation.Run(request, Console.Out, Console.Error);
         });

@@ -15,6 +15,12 @@ public sealed record DoseEvaluateRequest(string? Train, string? Test, string? Da
     /// reason when there is none (the method is then refused, the others still run, exit 2). Null: refused too.
     /// </summary>
     public Func<DoseOperator>? DoseOperator { get; init; }
+
+    /// <summary>Print the scoreboard stored in the output folder when nothing it depends on changed (<see cref="ResultCache"/>).</summary>
+    public bool Reuse { get; init; }
+
+    /// <summary>What the dose operator's answers depend on beyond this library (its model versions, the predictor's code).</summary>
+    public string OperatorKey { get; init; } = "";
 }
 
 /// <summary>One method's scores on the test protocols.</summary>
@@ -64,6 +70,41 @@ public static class DoseEvaluation
         if (test.Count == 0) throw new ArgumentException("the test protocols hold no usable protocol (placebo, two or more active doses, a spread)");
         output.WriteLine($"dose: train_protocols={train.Count} test_protocols={test.Count} targets={test.Sum(p => p.Targets.Count)}");
         Directory.CreateDirectory(request.OutDirectory);
+        var key = CacheKey(request, train, test);
+        if (request.Reuse && ResultCache.Read(request.OutDirectory, key) is { } stored)
+        {
+            output.WriteLine($"reusing the results in {request.OutDirectory}: same protocols, methods, operator and code as when they were written");
+            output.Write(stored);
+            return 0;
+        }
+        var scoreboard = new StringWriter();
+        var exit = RunMethods(request, train, test, scoreboard, errors);
+        output.Write(scoreboard.ToString());
+        // Only a complete run is kept for reuse: a refused method must be tried again next time.
+        if (exit == 0) ResultCache.Write(request.OutDirectory, key, scoreboard.ToString());
+        return exit;
+    }
+
+    /// <summary>A digest of everything the scores depend on: the split protocols' points, methods, seed, the operator and the code.</summary>
+    private static string CacheKey(DoseEvaluateRequest request, IReadOnlyList<DoseProtocol> train, IReadOnlyList<DoseProtocol> test)
+    {
+        var text = new StringBuilder();
+        text.Append("methods=").Append(string.Join(',', request.Methods)).Append('\n').Append("operator=").Append(request.OperatorKey).Append('\n');
+        foreach (var assembly in new[] { typeof(DoseEvaluation).Assembly, typeof(StepFormat).Assembly, typeof(Trials.Trial).Assembly, typeof(Pairs.PairSide).Assembly })
+            text.Append("code=").Append(assembly.GetName().Name).Append(' ').Append(assembly.ManifestModule.ModuleVersionId).Append('\n');
+        foreach (var (kind, protocols) in new[] { ("train", train), ("test", test) })
+        {
+            foreach (var p in protocols)
+            {
+                text.Append(kind).Append('\t').Append(p.Id).Append('\t').Append(p.Endpoint).Append('\t').Append(p.EndpointType).Append('\t').Append(p.PooledSd.ToString("R", CultureInfo.InvariantCulture))
+                    .Append('\t').AppendJoin('|', p.ActiveDoses.Select(d => FormattableString.Invariant($"{d.Dose:R}:{d.Value:R}"))).Append('\n');
+            }
+        }
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static int RunMethods(DoseEvaluateRequest request, IReadOnlyList<DoseProtocol> train, IReadOnlyList<DoseProtocol> test, TextWriter output, TextWriter errors)
+    {
         var scores = new List<DoseScore>();
         var points = new List<(string Method, double Observed, double Predicted)>();
         using var predictions = new StreamWriter(Path.Combine(request.OutDirectory, "dose-predictions.jsonl"));
