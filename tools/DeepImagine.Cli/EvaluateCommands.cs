@@ -117,9 +117,7 @@ internal static class EvaluateCommands
     {
         try
         {
-            var single = DeepImagineMethod.Factory(modelStore, new PredictorOptions());
-            // Questions asked together share the predictor's step batches (see ConcurrentOutcomeMethod).
-            return () => new ConcurrentOutcomeMethod(single(), ConcurrentOutcomeMethod.DefaultConcurrency);
+            return DeepImagineMethod.Factory(modelStore, new PredictorOptions());
         }
         catch (MethodUnavailableException unavailable)
         {
