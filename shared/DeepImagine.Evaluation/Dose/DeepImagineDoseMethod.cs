@@ -44,14 +44,18 @@ public sealed class DeepImagineDoseMethod(DoseOperator doseOperator, int batchRo
     public void Prepare(IReadOnlyList<DoseProtocol> protocols)
     {
         var pending = new List<((string, double) Key, StepPrompt Prompt)>();
+        var queued = new HashSet<(string, double)>();
         foreach (var protocol in protocols)
         {
             foreach (var target in protocol.Targets)
             {
                 var key = (protocol.Id, target.Dose);
-                if (_answers.ContainsKey(key) || _unwritable.Contains(key) || pending.Any(p => p.Key == key)) continue;
-                if (DoseSteps.Prompt(protocol, target, out var why) is { } prompt) pending.Add((key, prompt));
-                else if (!_unwritable.Contains(key))
+                if (_answers.ContainsKey(key) || _unwritable.Contains(key) || !queued.Add(key)) continue;
+                if (DoseSteps.Prompt(protocol, target, out var why) is { } prompt)
+                {
+                    pending.Add((key, prompt));
+                }
+                else
                 {
                     _unwritable.Add(key);
                     Unanswered.Add(why!);
