@@ -90,17 +90,17 @@ bench-model:
 pairs-audit:
 	./deepimagine pairs audit data
 
-## The methods of the CT Open scoreboard (`make run`, `make evaluate`): the one place to add `deepimagine` once the
-## predictor is wired into the evaluation.
-EVAL_METHODS ?= prior,logreg,forest,direct,rag
+## The methods of the CT Open scoreboard and of the dose scoreboard (`make run`, `make evaluate`).
+EVAL_METHODS ?= prior,logreg,forest,direct,rag,deepimagine
+DOSE_METHODS ?= copy,loglinear,emax,deepimagine
 
 ## Scoreboards: CT Open Winter 2025 (grouped 5-fold CV by NCT id; known-answer questions built from data/ as knowledge;
-## direct and rag use the newest trained model of gpu-learner's store) and clinDR dose-response (a seeded 25% of the
-## bundled protocols held out). Reports in .run/evaluation/; with nothing changed (inputs, models, code) the CT Open
-## scoreboard is reprinted from there (--reuse).
+## direct and rag use the newest trained model of gpu-learner's store, deepimagine its operators) and clinDR
+## dose-response (a seeded 25% of the bundled protocols held out; deepimagine: the store's dose operator). Reports in
+## .run/evaluation/; with nothing changed (inputs, models, code) both scoreboards are reprinted from there (--reuse).
 evaluate:
 	./deepimagine evaluate --train data/benchmarks/ct-open/winter-2025.json --cv 5 --methods $(EVAL_METHODS) --reuse --out .run/evaluation/ct-open
-	./deepimagine evaluate-dose --data data/clindr-dose-response --holdout-fraction 0.25 --out .run/evaluation/dose
+	./deepimagine evaluate-dose --data data/clindr-dose-response --holdout-fraction 0.25 --methods $(DOSE_METHODS) --reuse --out .run/evaluation/dose
 
 ## Evidence Inference (grouped 5-fold CV by article) on the bundled labelled questions; report in .run/evaluation/evidence-inference.
 evaluate-evidence:

@@ -25,6 +25,9 @@ public sealed record EvaluateRequest(
 
     /// <summary>Model-based methods the caller wires in (name → a fresh, unfitted method), e.g. the predictor's <c>deepimagine</c>.</summary>
     public IReadOnlyDictionary<string, Func<IOutcomeMethod>> ModelMethods { get; init; } = new Dictionary<string, Func<IOutcomeMethod>>();
+
+    /// <summary>What the wired-in methods' results depend on beyond this library (their models' versions, their code), for <see cref="ResultCache"/>.</summary>
+    public string ModelMethodsKey { get; init; } = "";
 }
 
 /// <summary>

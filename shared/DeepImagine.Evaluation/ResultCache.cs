@@ -7,7 +7,8 @@ namespace DeepImagine.Evaluation;
 /// <summary>
 /// Lets a repeated evaluation with nothing changed print its earlier scoreboard instead of running again
 /// (<c>evaluate --reuse</c>, so a second <c>make run</c> stays short). The key digests everything the results depend
-/// on: the questions with their answers and features, the knowledge, methods, folds, seed, the language model's version
+/// on: the questions with their answers and features, the knowledge, methods, folds, seed, the language model's version,
+/// the wired-in methods' models and code (<see cref="EvaluateRequest.ModelMethodsKey"/>)
 /// and the code of the evaluation and model libraries (their assemblies' module ids change with every build that
 /// changes them).
 /// </summary>
@@ -22,7 +23,8 @@ public static class ResultCache
         text.Append("task=").Append(request.Task.Name).Append('\n')
             .Append("methods=").Append(string.Join(',', request.Methods)).Append('\n')
             .Append("cv=").Append(request.CrossValidationFolds).Append(" seed=").Append(request.Seed).Append('\n')
-            .Append("model=").Append(request.LanguageModel is { } lm ? $"{lm.Source.Description} neighbours={lm.Neighbours}" : "none").Append('\n');
+            .Append("model=").Append(request.LanguageModel is { } lm ? $"{lm.Source.Description} neighbours={lm.Neighbours}" : "none").Append('\n')
+            .Append("model_methods=").Append(request.ModelMethodsKey).Append('\n');
         foreach (var assembly in new[] { typeof(ResultCache).Assembly, typeof(Imagining.Questions.QuestionPrompt).Assembly, typeof(Model.OptionScoring).Assembly })
             text.Append("code=").Append(assembly.GetName().Name).Append(' ').Append(assembly.ManifestModule.ModuleVersionId).Append('\n');
         void Add(string kind, EvalQuestion q, int? answer) =>

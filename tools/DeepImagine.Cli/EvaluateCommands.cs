@@ -9,6 +9,7 @@ using DeepImagine.Model;
 using Microsoft.Extensions.Configuration;
 using DeepImagine.Predictor.Engine;
 using DeepImagine.Predictor.Evaluation;
+using DeepImagine.Predictor.Operators;
 
 namespace DeepImagine.Cli;
 
@@ -50,6 +51,7 @@ internal static class EvaluateCommands
                 {
                     [DeepImagineMethod.MethodName] = DeepImagineFactory(ModelStoreRoot(result.GetValue(modelStore))),
                 } : new Dictionary<string, Func<IOutcomeMethod>>(),
+                ModelMethodsKey = names.Contains(DeepImagineMethod.MethodName) ? OperatorsKey(ModelStoreRoot(result.GetValue(modelStore)), new PredictorOptions().BaseModel) : "",
             };
             return EvaluationHarness.Run(request, Console.Out, Console.Error);
         });
@@ -92,6 +94,24 @@ internal static class EvaluateCommands
     private static string ModelStoreRoot(string? given) =>
         given ?? CliHost.LoadSettings().GetSection(LearnerOptions.SectionName).Get<LearnerOptions>()?.ResolvedModelStore() ?? new LearnerOptions().ResolvedModelStore();
 
+    /// <summary>
+    /// What deepimagine's results depend on outside the evaluation library: the predictor's code and every model it may
+    /// load as an operator (the base and its adapters: newest version and manifest digest), so a retrained operator is
+    /// never answered from the cache.
+    /// </summary>
+    internal static string OperatorsKey(string modelStore, string baseName)
+    {
+        var key = new System.Text.StringBuilder($"predictor={typeof(DeepImagineMethod).Assembly.ManifestModule.ModuleVersionId}");
+        if (!Directory.Exists(Path.Combine(modelStore, "models"))) return key.Append(" store=none").ToString();
+        foreach (var version in new ModelStore(modelStore).AllVersions().Where(v => v.Manifest.Name == baseName || v.Manifest.Name.StartsWith(baseName + "-", StringComparison.Ordinal)))
+        {
+            var manifest = File.ReadAllBytes(Path.Combine(version.Directory, ModelStore.ManifestFile));
+            key.Append(' ').Append(version.Manifest.Name).Append("@v").Append(version.Manifest.Version).Append('=')
+                .Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(manifest)));
+        }
+        return key.ToString();
+    }
+
     /// <summary>The predictor's engine in process on the store's operators; a store without them makes the method unavailable (reported, exit 2).</summary>
     private static Func<IOutcomeMethod> DeepImagineFactory(string modelStore)
     {
@@ -113,14 +133,53 @@ internal static class EvaluateCommands
         var holdout = new Option<double>("--holdout-fraction") { Description = "share of protocols held out for testing with --data", DefaultValueFactory = _ => 0.25 };
         var seed = new Option<int>("--seed") { Description = "seed of the --data split", DefaultValueFactory = _ => GroupedFolds.DefaultSeed };
         var output = new Option<string>("--out") { Description = "folder for predictions.jsonl and report.md", Required = true };
+        var methods = new Option<string>("--methods") { Description = $"comma-separated: {string.Join(", ", DoseEvaluation.AllMethodNames)}", DefaultValueFactory = _ => string.Join(',', DoseEvaluation.MethodNames) };
+        var modelStore = new Option<string?>("--model-store") { Description = "deepimagine: the model store whose newest deepimagine-base-dose operator reads the dose steps (default: gpu-learner's, GpuLearner__ModelStore or ~/.deepimagine/model-store)" };
+        var reuse = new Option<bool>("--reuse") { Description = "print the earlier scoreboard in --out instead of running again when protocols, methods, operator and code are unchanged" };
         var command = new Command("evaluate-dose", "Predict the placebo-adjusted result at every other dose from the placebo + lowest-dose anchor (clinDR layout).")
-            { train, test, data, holdout, seed, output };
+            { train, test, data, holdout, seed, output, methods, modelStore, reuse };
         command.SetAction(result =>
         {
+            var names = DoseEvaluation.ParseMethods(result.GetValue(methods)!);
+            var options = new PredictorOptions();
+            using var loaded = new DisposableList();
             var request = new DoseEvaluateRequest(result.GetValue(train), result.GetValue(test), result.GetValue(data), result.GetValue(holdout), result.GetValue(seed),
-                result.GetValue(output)!, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
-            return DoseEvaluation.Run(request, Console.Out);
+                result.GetValue(output)!, "deepimagine " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)))
+            {
+                Methods = names,
+                DoseOperator = names.Contains(DeepImagineDoseMethod.MethodName) ? DoseOperatorFactory(ModelStoreRoot(result.GetValue(modelStore)), options, loaded) : null,
+                OperatorKey = names.Contains(DeepImagineDoseMethod.MethodName) ? OperatorsKey(ModelStoreRoot(result.GetValue(modelStore)), options.BaseModel) : "",
+                Reuse = result.GetValue(reuse),
+            };
+            return DoseEvaluation.Run(request, Console.Out, Console.Error);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The predictor's dose operator (the newest <c>&lt;base&gt;-dose</c> LoRA on the newest base, as the predictor picks
+    /// it: <see cref="OperatorSet"/>) reading steps as the predictor does (<see cref="StepRunner"/>: greedy trace, then the
+    /// constrained RESULT reading). A store without the base model refuses the method with the reason.
+    /// </summary>
+    internal static Func<DoseOperator> DoseOperatorFactory(string modelStore, PredictorOptions options, ICollection<IDisposable> loaded) => () =>
+    {
+        options.Validate();
+        // Looked at before opening: opening a store creates its folder, and a mistyped path must not become an empty store.
+        if (!Directory.Exists(Path.Combine(modelStore, "models")) || new ModelStore(modelStore).Find(options.BaseModel) is null)
+            throw new MethodUnavailableException(DeepImagineDoseMethod.MethodName,
+                $"the model store '{Path.GetFullPath(modelStore)}' has no '{options.BaseModel}' model and so no dose operator (run make train, or give --model-store)");
+        var set = OperatorSet.Load(new ModelStore(modelStore), options.BaseModel)!;
+        loaded.Add(set);
+        var dose = set.For(DeepImagine.Pairs.Factors.Dose);
+        return new DoseOperator(dose.Version, prompts => StepRunner.Run(dose, prompts, options.MaxNewTokens).Select(o => o.Parsed).ToList());
+    };
+
+    /// <summary>What the command loaded, released when it ends.</summary>
+    internal sealed class DisposableList : List<IDisposable>, IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in this) item.Dispose();
+        }
     }
 }

@@ -1,10 +1,27 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using DeepImagine.Imagining;
 
 namespace DeepImagine.Evaluation.Dose;
 
-public sealed record DoseEvaluateRequest(string? Train, string? Test, string? Data, double HoldoutFraction, int Seed, string OutDirectory, string Command);
+public sealed record DoseEvaluateRequest(string? Train, string? Test, string? Data, double HoldoutFraction, int Seed, string OutDirectory, string Command)
+{
+    /// <summary>The methods to run, in order (<see cref="DoseEvaluation.AllMethodNames"/>).</summary>
+    public IReadOnlyList<string> Methods { get; init; } = DoseEvaluation.MethodNames;
+
+    /// <summary>
+    /// Loads the dose operator for <c>deepimagine</c>; throws <see cref="Methods.MethodUnavailableException"/> with the
+    /// reason when there is none (the method is then refused, the others still run, exit 2). Null: refused too.
+    /// </summary>
+    public Func<DoseOperator>? DoseOperator { get; init; }
+
+    /// <summary>Print the scoreboard stored in the output folder when nothing it depends on changed (<see cref="ResultCache"/>).</summary>
+    public bool Reuse { get; init; }
+
+    /// <summary>What the dose operator's answers depend on beyond this library (its model versions, the predictor's code).</summary>
+    public string OperatorKey { get; init; } = "";
+}
 
 /// <summary>One method's scores on the test protocols.</summary>
 public sealed record DoseScore(string Method, int Targets, double DirectionAccuracy, double StandardizedMae, double Coverage);
@@ -20,30 +37,104 @@ public static class DoseEvaluation
     public const double SameBand = 0.1;
     public const double IntervalLevel = 0.9;
 
+    /// <summary>The baselines (need nothing trained): the default of <c>evaluate-dose --methods</c>.</summary>
     public static readonly IReadOnlyList<string> MethodNames = ["copy", "loglinear", "emax"];
 
-    public static IDoseMethod Create(string name) => name switch
+    public static readonly IReadOnlyList<string> AllMethodNames = [.. MethodNames, DeepImagineDoseMethod.MethodName];
+
+    /// <summary>Validates a comma-separated list of dose methods, in the order given, without duplicates.</summary>
+    public static IReadOnlyList<string> ParseMethods(string list)
+    {
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+        if (names.Count == 0) throw new ArgumentException($"--methods is empty; give a comma-separated list of {string.Join(", ", AllMethodNames)}");
+        foreach (var name in names.Where(n => !AllMethodNames.Contains(n)))
+            throw new ArgumentException($"--methods: '{name}' is not a dose method; use any of {string.Join(", ", AllMethodNames)}");
+        return names;
+    }
+
+    public static IDoseMethod Create(string name, Func<DoseOperator>? doseOperator = null) => name switch
     {
         "copy" => new CopyDoseMethod(),
         "loglinear" => new LogLinearDoseMethod(),
         "emax" => new EmaxDoseMethod(),
-        _ => throw new ArgumentException($"'{name}' is not a dose method; use any of {string.Join(", ", MethodNames)}"),
+        DeepImagineDoseMethod.MethodName => new DeepImagineDoseMethod((doseOperator ?? throw new Methods.MethodUnavailableException(name,
+            "no dose operator was given to the evaluation (give --model-store with a trained deepimagine-base-dose)"))()),
+        _ => throw new ArgumentException($"'{name}' is not a dose method; use any of {string.Join(", ", AllMethodNames)}"),
     };
 
-    public static int Run(DoseEvaluateRequest request, TextWriter output)
+    public static int Run(DoseEvaluateRequest request, TextWriter output, TextWriter? errors = null)
     {
+        errors ??= output;
         var (train, test) = Split(request);
         if (train.Count == 0) throw new ArgumentException("the training protocols hold no usable protocol (placebo, two or more active doses, a spread)");
         if (test.Count == 0) throw new ArgumentException("the test protocols hold no usable protocol (placebo, two or more active doses, a spread)");
         output.WriteLine($"dose: train_protocols={train.Count} test_protocols={test.Count} targets={test.Sum(p => p.Targets.Count)}");
         Directory.CreateDirectory(request.OutDirectory);
+        var key = CacheKey(request, train, test);
+        if (request.Reuse && ResultCache.Read(request.OutDirectory, key) is { } stored)
+        {
+            output.WriteLine($"reusing the results in {request.OutDirectory}: same protocols, methods, operator and code as when they were written");
+            output.Write(stored);
+            return 0;
+        }
+        var scoreboard = new StringWriter();
+        var exit = RunMethods(request, train, test, scoreboard, errors);
+        output.Write(scoreboard.ToString());
+        // Only a complete run is kept for reuse: a refused method must be tried again next time.
+        if (exit == 0) ResultCache.Write(request.OutDirectory, key, scoreboard.ToString());
+        return exit;
+    }
+
+    /// <summary>A digest of everything the scores depend on: the split protocols' points, methods, seed, the operator and the code.</summary>
+    private static string CacheKey(DoseEvaluateRequest request, IReadOnlyList<DoseProtocol> train, IReadOnlyList<DoseProtocol> test)
+    {
+        var text = new StringBuilder();
+        text.Append("methods=").Append(string.Join(',', request.Methods)).Append('\n').Append("operator=").Append(request.OperatorKey).Append('\n');
+        foreach (var assembly in new[] { typeof(DoseEvaluation).Assembly, typeof(StepFormat).Assembly, typeof(Trials.Trial).Assembly, typeof(Pairs.PairSide).Assembly })
+            text.Append("code=").Append(assembly.GetName().Name).Append(' ').Append(assembly.ManifestModule.ModuleVersionId).Append('\n');
+        foreach (var (kind, protocols) in new[] { ("train", train), ("test", test) })
+        {
+            foreach (var p in protocols)
+            {
+                text.Append(kind).Append('\t').Append(p.Id).Append('\t').Append(p.Endpoint).Append('\t').Append(p.EndpointType).Append('\t').Append(p.PooledSd.ToString("R", CultureInfo.InvariantCulture))
+                    .Append('\t').AppendJoin('|', p.ActiveDoses.Select(d => FormattableString.Invariant($"{d.Dose:R}:{d.Value:R}"))).Append('\n');
+            }
+        }
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static int RunMethods(DoseEvaluateRequest request, IReadOnlyList<DoseProtocol> train, IReadOnlyList<DoseProtocol> test, TextWriter output, TextWriter errors)
+    {
         var scores = new List<DoseScore>();
         var points = new List<(string Method, double Observed, double Predicted)>();
         using var predictions = new StreamWriter(Path.Combine(request.OutDirectory, "dose-predictions.jsonl"));
-        foreach (var name in MethodNames)
+        var unavailable = new List<string>();
+        string? operatorNote = null;
+        foreach (var name in request.Methods)
         {
-            var method = Create(name);
+            IDoseMethod method;
+            try
+            {
+                method = Create(name, request.DoseOperator);
+            }
+            catch (Methods.MethodUnavailableException ex)
+            {
+                errors.WriteLine(ex.Message);
+                unavailable.Add(name);
+                continue;
+            }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             method.Fit(train);
+            if (method is DeepImagineDoseMethod deepImagine)
+            {
+                deepImagine.Prepare([.. train, .. test]);
+                var answers = deepImagine.DirectionCounts(test);
+                operatorNote = $"operator {deepImagine.OperatorDescription}, {train.Concat(test).Sum(p => p.Targets.Count)} steps (train and test protocols) in {clock.Elapsed.TotalSeconds:0.0} s; " +
+                               "answers on the test doses " + string.Join(" ", ResultScoring.Directions.Select(d => $"{StepFormat.Word(d)}={answers.GetValueOrDefault(d)}"));
+                output.WriteLine($"method '{name}': {operatorNote}");
+                if (deepImagine.Unanswered.Count > 0)
+                    errors.WriteLine($"method '{name}': {deepImagine.Unanswered.Count} steps could not be written and count as no change (first: {deepImagine.Unanswered[0]})");
+            }
             var score = Score(method, train, test, out var lines);
             scores.Add(score);
             foreach (var line in lines) predictions.WriteLine(line);
@@ -61,11 +152,13 @@ public static class DoseEvaluation
             $"(placebo + lowest active dose); coverage is the share inside the method's {IntervalLevel:0%} interval (half-width from its training errors).\n\n" +
             "| method | targets | dir_acc | smae | coverage |\n|---|---|---|---|---|\n" +
             string.Concat(scores.Select(s => $"| {s.Method} | {s.Targets} | {F(s.DirectionAccuracy)} | {F(s.StandardizedMae)} | {F(s.Coverage)} |\n")) +
+            (operatorNote is null ? "" : $"\n`deepimagine`: {operatorNote}. Value: direction from the operator, size from the pooled log-linear slope (at least {SameBand} SD), the anchor for same.\n") +
+            (unavailable.Count == 0 ? "" : $"\nNot run (unavailable): {string.Join(", ", unavailable)}.\n") +
             $"\n![predicted against observed]({plot})\n");
         output.Write(table);
         output.WriteLine($"report: {Path.Combine(request.OutDirectory, "report.md")}");
         output.WriteLine(string.Join(" ", scores.Select(s => $"{s.Method}_dir_acc={F(s.DirectionAccuracy)} {s.Method}_smae={F(s.StandardizedMae)} {s.Method}_coverage={F(s.Coverage)}")));
-        return 0;
+        return unavailable.Count > 0 ? 2 : 0;
     }
 
     public static DoseScore Score(IDoseMethod method, IReadOnlyList<DoseProtocol> train, IReadOnlyList<DoseProtocol> test, out List<string> lines)

@@ -3,7 +3,11 @@ using DeepImagine.Trials;
 namespace DeepImagine.Evaluation.Dose;
 
 /// <summary>One dose group's result: dose (0 = placebo) and the effect against placebo in pooled-SD units.</summary>
-public sealed record DosePoint(double Dose, double Value, double StandardizedEffect);
+public sealed record DosePoint(double Dose, double Value, double StandardizedEffect)
+{
+    /// <summary>The record's measurement this point was read from (for the step format's state); null for hand-made points.</summary>
+    public Measurement? Measurement { get; init; }
+}
 
 /// <summary>
 /// A protocol's primary endpoint as dose groups: placebo and at least two active doses, effects placebo-adjusted and
@@ -15,6 +19,10 @@ public sealed record DoseProtocol(string Id, string Endpoint, string EndpointTyp
     public DosePoint Anchor => ActiveDoses[0];
 
     public IReadOnlyList<DosePoint> Targets => ActiveDoses.Skip(1).ToList();
+
+    /// <summary>The parsed record and the endpoint the points were read from (the dose operator's steps are written from them); null for hand-made protocols.</summary>
+    public Trial? Trial { get; init; }
+    public OutcomeMeasure? Outcome { get; init; }
 
     /// <summary>Every protocol of the clinDR files in the folders, as far as it has a usable primary endpoint.</summary>
     public static IReadOnlyList<DoseProtocol> Load(string path)
@@ -37,7 +45,7 @@ public sealed record DoseProtocol(string Id, string Endpoint, string EndpointTyp
             var groups = outcome.Measurements
                 .Select(m => (Arm: trial.Arms.FirstOrDefault(a => a.Label == m.GroupId), Measurement: m))
                 .Where(g => g.Arm?.Interventions.FirstOrDefault()?.Dose?.Amount is not null && g.Measurement.Value?.Value is not null)
-                .Select(g => (Dose: g.Arm!.Interventions[0].Dose!.Amount!.Value, Value: g.Measurement.Value!.Value!.Value, Spread: g.Measurement.Spread?.Value, N: g.Measurement.N))
+                .Select(g => (Dose: g.Arm!.Interventions[0].Dose!.Amount!.Value, Value: g.Measurement.Value!.Value!.Value, Spread: g.Measurement.Spread?.Value, N: g.Measurement.N, g.Measurement))
                 .GroupBy(g => g.Dose).Select(g => g.First()) // one regimen per dose: the first as reported
                 .OrderBy(g => g.Dose)
                 .ToList();
@@ -59,7 +67,11 @@ public sealed record DoseProtocol(string Id, string Endpoint, string EndpointTyp
             var placebo = groups[0].Value;
             var endpoint = (outcome.Description ?? outcome.Title).Split(';')[0].Trim();
             return new DoseProtocol(trial.TrialId, endpoint, binary ? "BINARY" : "CONTINUOUS", sd.Value,
-                groups.Skip(1).Select(g => new DosePoint(g.Dose, g.Value, (g.Value - placebo) / sd.Value)).ToList());
+                groups.Skip(1).Select(g => new DosePoint(g.Dose, g.Value, (g.Value - placebo) / sd.Value) { Measurement = g.Measurement }).ToList())
+            {
+                Trial = trial,
+                Outcome = outcome,
+            };
         }
         return null;
     }
