@@ -77,6 +77,8 @@ public static class TextGenerator
     {
         if (prompts.Any(p => p.Count == 0)) throw new ArgumentException("every prompt needs at least one token", nameof(prompts));
         if (options.MaxNewTokens < 0) throw new ArgumentException($"MaxNewTokens must not be negative (got {options.MaxNewTokens})", nameof(options));
+        if (prefix is not null && !ReferenceEquals(prefix.Model, model))
+            throw new ArgumentException("the prefix was computed with another model; its keys and values do not fit this one", nameof(prefix));
         if (prefix is not null && !Extends(prefix.Tokens, prompts))
             throw new ArgumentException($"every prompt must begin with the prefix's {prefix.Tokens.Count} tokens and go on after them", nameof(prefix));
         model.eval();

@@ -160,13 +160,16 @@ public sealed class PromptPrefix : IDisposable
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
 
-    private PromptPrefix(IReadOnlyList<int> tokens, Tensor[] keys, Tensor[] values)
+    private PromptPrefix(Qwen3ForCausalLM model, IReadOnlyList<int> tokens, Tensor[] keys, Tensor[] values)
     {
+        Model = model;
         Tokens = tokens;
         _keys = keys;
         _values = values;
     }
 
+    /// <summary>The model the keys and values belong to (another model's would silently give wrong results).</summary>
+    public Qwen3ForCausalLM Model { get; }
     public IReadOnlyList<int> Tokens { get; }
     internal int Layers => _keys.Length;
     internal (Tensor Keys, Tensor Values) Layer(int layer) => (_keys[layer], _values[layer]);
@@ -191,7 +194,7 @@ public sealed class PromptPrefix : IDisposable
             keys[layer] = k.clone().DetachFromDisposeScope();
             values[layer] = v.clone().DetachFromDisposeScope();
         }
-        return new PromptPrefix(tokens.ToList(), keys, values);
+        return new PromptPrefix(model, tokens.ToList(), keys, values);
     }
 
     public void Dispose()

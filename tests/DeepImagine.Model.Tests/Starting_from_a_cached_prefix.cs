@@ -49,7 +49,7 @@ public class Starting_from_a_cached_prefix
     }
 
     [Fact]
-    public void Refuses_prompts_that_do_not_go_on_after_the_prefix()
+    public void Refuses_prompts_that_do_not_go_on_after_the_prefix_and_a_prefix_of_another_model()
     {
         var tokenizer = Corpus.Tokenizer;
         using var model = Qwen3ForCausalLM.CreateRandom(TinyModels.Config(vocab: tokenizer.VocabSize), seed: 44);
@@ -59,5 +59,8 @@ public class Starting_from_a_cached_prefix
         var error = Assert.Throws<ArgumentException>(() => TextGenerator.Start(model, tokenizer, [.. Prompts(tokenizer), other], new GenerationOptions { MaxNewTokens = 2 }, prefix));
         Assert.Contains("prefix", error.Message);
         Assert.Throws<ArgumentException>(() => TextGenerator.Start(model, tokenizer, [prefix.Tokens], new GenerationOptions { MaxNewTokens = 2 }, prefix));
+        using var another = Qwen3ForCausalLM.CreateRandom(TinyModels.Config(vocab: tokenizer.VocabSize), seed: 45);
+        var misfit = Assert.Throws<ArgumentException>(() => TextGenerator.Start(another, tokenizer, Prompts(tokenizer), new GenerationOptions { MaxNewTokens = 2 }, prefix));
+        Assert.Contains("another model", misfit.Message);
     }
 }
