@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,6 +15,11 @@ public sealed record GenerationOptions
     /// <summary>Keep the smallest set of tokens whose probability reaches p (1: all).</summary>
     public double TopP { get; init; } = 1.0;
     public IReadOnlyList<string> StopStrings { get; init; } = [];
+    /// <summary>
+    /// Ends a sequence as soon as its whole text so far matches (the match stays in the text). For answers whose rest is
+    /// read another way: a step stops where its RESULT line begins, whose fields are then chosen by likelihood.
+    /// </summary>
+    public Regex? StopPattern { get; init; }
     /// <summary>Token ids that end a sequence (the tokenizer's &lt;|im_end|&gt; and &lt;|endoftext|&gt; by default).</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
     public long Seed { get; init; }
@@ -47,32 +53,59 @@ public static class TextGenerator
     /// keeping the KV cache: the session then scores continuations of each row's text without re-encoding what the
     /// cache already holds (prompt and generated tokens). Always uses the cache.
     /// </summary>
-    public static GenerationSession Start(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
+    public static GenerationSession Start(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options) =>
+        Start(model, tokenizer, prompts, options, prefix: null);
+
+    /// <summary>
+    /// As <see cref="Start(Qwen3ForCausalLM, ChatTokenizer, IReadOnlyList{IReadOnlyList{int}}, GenerationOptions)"/>,
+    /// every prompt beginning with <paramref name="prefix"/>'s tokens (computed for this model) and at least one more:
+    /// the rows start from the prefix's keys and values and only their own tokens are encoded. The cache then holds the
+    /// prefix once per row, then each row's own tokens left-padded, so positions (which count real tokens) and results
+    /// are those of the whole prompts.
+    /// </summary>
+    public static GenerationSession Start(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, PromptPrefix? prefix)
     {
         if (prompts.Count == 0) throw new ArgumentException("at least one prompt is needed", nameof(prompts));
-        return Run(model, tokenizer, prompts, options with { UseCache = true }, keepCache: true);
+        return Run(model, tokenizer, prompts, options with { UseCache = true }, keepCache: true, prefix);
     }
 
-    private static GenerationSession Run(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, bool keepCache)
+    /// <summary>Whether every prompt begins with <paramref name="prefix"/> and has at least one token after it.</summary>
+    public static bool Extends(IReadOnlyList<int> prefix, IEnumerable<IReadOnlyList<int>> prompts) =>
+        prompts.All(p => p.Count > prefix.Count && Enumerable.Range(0, prefix.Count).All(i => p[i] == prefix[i]));
+
+    private static GenerationSession Run(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, bool keepCache, PromptPrefix? prefix = null)
     {
         if (prompts.Any(p => p.Count == 0)) throw new ArgumentException("every prompt needs at least one token", nameof(prompts));
         if (options.MaxNewTokens < 0) throw new ArgumentException($"MaxNewTokens must not be negative (got {options.MaxNewTokens})", nameof(options));
+        if (prefix is not null && !ReferenceEquals(prefix.Model, model))
+            throw new ArgumentException("the prefix was computed with another model; its keys and values do not fit this one", nameof(prefix));
+        if (prefix is not null && !Extends(prefix.Tokens, prompts))
+            throw new ArgumentException($"every prompt must begin with the prefix's {prefix.Tokens.Count} tokens and go on after them", nameof(prefix));
         model.eval();
         using var noGrad = no_grad();
         using var outer = NewDisposeScope();
         var device = model.Device;
         var batch = prompts.Count;
-        var width = prompts.Max(p => p.Count);
-        var (promptIds, promptMask) = TokenBatches.LeftPadded(prompts, tokenizer.PadId, device);
+        // With a prefix, its columns come first (the same in every row) and the rows' own tokens are left-padded after it.
+        var shared = prefix?.Tokens.Count ?? 0;
+        var own = prefix is null ? prompts : prompts.Select(p => (IReadOnlyList<int>)p.Skip(shared).ToList()).ToList();
+        var ownWidth = own.Max(p => p.Count);
+        var width = shared + ownWidth;
+        var (promptIds, promptMask) = TokenBatches.LeftPadded(own, tokenizer.PadId, device);
         var capacity = width + options.MaxNewTokens;
         var sequence = full(batch, capacity, tokenizer.PadId, dtype: ScalarType.Int64, device: device);
         var mask = zeros(batch, capacity, dtype: ScalarType.Int64, device: device);
-        sequence.narrow(1, 0, width).copy_(promptIds);
-        mask.narrow(1, 0, width).copy_(promptMask);
-        var padded = prompts.Any(p => p.Count != width);
-        var stopping = new StoppingCriteria(tokenizer, options.StopTokenIds ?? [tokenizer.ImEndId, tokenizer.EndOfTextId], options.StopStrings);
+        if (prefix is not null)
+        {
+            sequence.narrow(1, 0, shared).copy_(tensor(prefix.Tokens.Select(t => (long)t).ToArray(), device: device).unsqueeze(0).expand(batch, -1));
+            mask.narrow(1, 0, shared).fill_(1);
+        }
+        sequence.narrow(1, shared, ownWidth).copy_(promptIds);
+        mask.narrow(1, shared, ownWidth).copy_(promptMask);
+        var padded = own.Any(p => p.Count != ownWidth);
+        var stopping = new StoppingCriteria(tokenizer, options.StopTokenIds ?? [tokenizer.ImEndId, tokenizer.EndOfTextId], options.StopStrings, options.StopPattern);
         using var generator = new torch.Generator((ulong)options.Seed, device);
-        var cache = options.UseCache ? model.NewCache(capacity) : null;
+        var cache = !options.UseCache ? null : prefix is null ? model.NewCache(capacity) : KvCache.StartingWith(prefix, batch, capacity);
         try
         {
             var tokens = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
@@ -83,7 +116,7 @@ public static class TextGenerator
                 using var scope = NewDisposeScope();
                 var length = width + step;
                 // The cache path feeds only the newest column; without a cache the whole sequence so far is recomputed.
-                var input = options.UseCache ? (step == 0 ? sequence.narrow(1, 0, width) : sequence.narrow(1, length - 1, 1)) : sequence.narrow(1, 0, length);
+                var input = options.UseCache ? (step == 0 ? sequence.narrow(1, shared, ownWidth) : sequence.narrow(1, length - 1, 1)) : sequence.narrow(1, 0, length);
                 var logits = model.Forward(new CausalLMInput(input, mask.narrow(1, 0, length), cache) { HasPadding = padded, LastPositionOnly = true }).Logits[.., -1, ..];
                 var chosen = TokenSampler.Choose(logits, options, generator);
                 var chosenLogProbs = TokenLogProbs.Gather(logits, chosen);

@@ -119,10 +119,87 @@ public sealed class KvCache : IKVCache
         return grown;
     }
 
+    /// <summary>
+    /// A cache for <paramref name="batch"/> rows that all start with <paramref name="prefix"/>: its keys and values are
+    /// copied into every row, so the rows' own tokens are fed after it without encoding the prefix again.
+    /// </summary>
+    public static KvCache StartingWith(PromptPrefix prefix, int batch, long capacity)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "at least one row is needed");
+        var cache = new KvCache(prefix.Layers, Math.Max(capacity, prefix.Tokens.Count));
+        for (var layer = 0; layer < prefix.Layers; layer++)
+        {
+            var (keys, values) = prefix.Layer(layer);
+            cache._keys[layer] = cache.Reserve(null, keys.expand(batch, -1, -1, -1), cache._initialCapacity);
+            cache._values[layer] = cache.Reserve(null, values.expand(batch, -1, -1, -1), cache._initialCapacity);
+            cache._keys[layer]!.narrow(2, 0, prefix.Tokens.Count).copy_(keys.expand(batch, -1, -1, -1));
+            cache._values[layer]!.narrow(2, 0, prefix.Tokens.Count).copy_(values.expand(batch, -1, -1, -1));
+        }
+        cache._length = prefix.Tokens.Count;
+        return cache;
+    }
+
+    /// <summary>This layer's keys and values so far [batch, kv heads, length, head dim] (views into the buffers).</summary>
+    internal (Tensor Keys, Tensor Values) Layer(int layer) => (_keys[layer]!.narrow(2, 0, _length), _values[layer]!.narrow(2, 0, _length));
+
     public void Dispose()
     {
         foreach (var t in _keys) t?.Dispose();
         foreach (var t in _values) t?.Dispose();
+    }
+}
+
+/// <summary>
+/// The keys and values of a token prefix that many prompts share (a chat's system message), computed once for one
+/// model: <see cref="TextGenerator.Start"/> starts every row from them instead of encoding the prefix per row. Valid
+/// only for the model (and adapters) it was computed with.
+/// </summary>
+public sealed class PromptPrefix : IDisposable
+{
+    private readonly Tensor[] _keys;
+    private readonly Tensor[] _values;
+
+    private PromptPrefix(Qwen3ForCausalLM model, IReadOnlyList<int> tokens, Tensor[] keys, Tensor[] values)
+    {
+        Model = model;
+        Tokens = tokens;
+        _keys = keys;
+        _values = values;
+    }
+
+    /// <summary>The model the keys and values belong to (another model's would silently give wrong results).</summary>
+    public Qwen3ForCausalLM Model { get; }
+    public IReadOnlyList<int> Tokens { get; }
+    internal int Layers => _keys.Length;
+    internal (Tensor Keys, Tensor Values) Layer(int layer) => (_keys[layer], _values[layer]);
+
+    /// <summary>Encodes <paramref name="tokens"/> once (one row, no padding) and keeps every layer's keys and values.</summary>
+    public static PromptPrefix Compute(Qwen3ForCausalLM model, IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (tokens is null || tokens.Count == 0) throw new ArgumentException("a prefix needs at least one token", nameof(tokens));
+        model.eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var cache = model.NewCache(tokens.Count);
+        var ids = tensor(tokens.Select(t => (long)t).ToArray(), device: model.Device).unsqueeze(0);
+        model.Forward(new CausalLMInput(ids, null, cache) { LastPositionOnly = true });
+        var layers = model.Config.NumHiddenLayers;
+        var keys = new Tensor[layers];
+        var values = new Tensor[layers];
+        for (var layer = 0; layer < layers; layer++)
+        {
+            var (k, v) = cache.Layer(layer);
+            keys[layer] = k.clone().DetachFromDisposeScope();
+            values[layer] = v.clone().DetachFromDisposeScope();
+        }
+        return new PromptPrefix(model, tokens.ToList(), keys, values);
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _keys.Concat(_values)) t.Dispose();
     }
 }
 

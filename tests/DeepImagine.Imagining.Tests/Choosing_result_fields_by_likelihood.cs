@@ -54,6 +54,23 @@ public class Choosing_result_fields_by_likelihood
         Assert.Equal("Dose ratio: 3. Dose ratio: 3. Dose", ResultScoring.TraceOf("Dose ratio: 3. Dose ratio: 3. Dose"));
     }
 
+    [Theory]
+    [InlineData("Dose ratio: 3.\nRESULT: direction=higher log_ratio=unknown significant=no\nRESULT: direction=lower")]
+    [InlineData("RESULT: direction=same log_ratio=0 significant=unknown")]
+    [InlineData("RESULTS were mixed; RESULT: inline is no line.\n  - **RESULT:** direction=lower\nmore")]
+    [InlineData("Higher dose.\nresult : direction=higher\n")]
+    [InlineData("The RESULT\n:x\nRESULT: direction=higher")]
+    [InlineData("No result line at all, RESULT: only mid-line")]
+    public void Stopping_where_the_result_line_begins_keeps_the_trace_of_the_text_written_on(string written)
+    {
+        // Generation checks after every token; a character is the finest a token can end at. The first prefix that
+        // matches is where generation stops.
+        var stop = Enumerable.Range(1, written.Length).Cast<int?>().FirstOrDefault(n => StepAnswer.ResultLineStart.IsMatch(written[..n!.Value]));
+
+        Assert.Equal(StepAnswer.FirstResultLineIndex(written) is null, stop is null);
+        if (stop is { } n) Assert.Equal(ResultScoring.TraceOf(written), ResultScoring.TraceOf(written[..n]));
+    }
+
     [Fact]
     public void Refuses_a_scorer_that_does_not_score_every_option()
     {

@@ -61,6 +61,26 @@ public class Generating
     }
 
     [Fact]
+    public void Stops_a_row_once_its_text_matches_the_stop_pattern_while_the_others_run_on_unchanged()
+    {
+        var options = new GenerationOptions { MaxNewTokens = 40 };
+        var runOn = TextGenerator.Generate(Training.OverfittedModel, Corpus.Tokenizer, Prompts, options);
+        // Only the "Lower" answer (prompt 1) matches; the pattern needs the line so far, as a RESULT-line start does.
+        var stopped = TextGenerator.Generate(Training.OverfittedModel, Corpus.Tokenizer, Prompts,
+            options with { StopPattern = new System.Text.RegularExpressions.Regex(@"^Lower:.*DECISION:", System.Text.RegularExpressions.RegexOptions.Multiline) });
+
+        Assert.Equal(StoppingCriteria.StopPattern, stopped[1].FinishReason);
+        Assert.Equal("Lower: -1.85 vs -1.45. DECISION:", stopped[1].Text);
+        Assert.True(stopped[1].Tokens.Count < runOn[1].Tokens.Count, $"{stopped[1].Tokens.Count} tokens stopped, {runOn[1].Tokens.Count} run on");
+        Assert.Equal(runOn[1].Tokens.Take(stopped[1].Tokens.Count), stopped[1].Tokens);
+        foreach (var i in new[] { 0, 2, 3 })
+        {
+            Assert.Equal(runOn[i].Tokens, stopped[i].Tokens);
+            Assert.Equal(runOn[i].FinishReason, stopped[i].FinishReason);
+        }
+    }
+
+    [Fact]
     public void Ranks_the_memorised_continuation_first_when_scoring_options()
     {
         var prompt = Corpus.Tokenizer.Encode(Prompts[0] + "Higher: 6.98 vs -0.19. DECISION: (");

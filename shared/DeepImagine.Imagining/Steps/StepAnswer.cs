@@ -114,6 +114,18 @@ public static partial class StepAnswer
         return match.Success ? match.Index : null;
     }
 
+    /// <summary>
+    /// Matches once a text has begun a RESULT line (up to its colon). A text that matches it has a RESULT line starting
+    /// where the first match starts, whatever follows (short of a lone carriage return later on that line), so
+    /// generation may stop there: <see cref="FirstResultLineIndex"/> (and so the trace) of the stopped text is that of
+    /// the text written on.
+    /// </summary>
+    public static Regex ResultLineStart { get; } = ResultLineStartPattern();
+
     [GeneratedRegex(@"^[ \t*>#-]*RESULT\s*:\**(?<fields>[^\r\n]*)\r?$", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ResultLinePattern();
+
+    // The same line start as ResultLinePattern (whose rest, \**[^\r\n]*\r?$, matches whatever follows the colon).
+    [GeneratedRegex(@"^[ \t*>#-]*RESULT\s*:", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ResultLineStartPattern();
 }

@@ -91,18 +91,28 @@ public sealed class PredictionEngine(IAnchorSource anchors, OperatorRegistry ope
     {
         // Concurrently: the questions of one endpoint usually walk the same chains, so their steps meet in one batch
         // (the step scheduler reads an identical step once).
-        return await Task.WhenAll(Enumerable.Range(0, target.Item.Questions.Count).Select(i => PredictAsync(target, i, cancellationToken)));
+        // The anchors depend on the target alone: retrieved once for all its questions.
+        var retrieval = RetrieveAsync(target, cancellationToken);
+        return await Task.WhenAll(Enumerable.Range(0, target.Item.Questions.Count).Select(i => PredictAsync(target, i, retrieval, cancellationToken)));
     }
 
-    public async Task<QuestionPrediction> PredictAsync(PredictionTarget target, int questionIndex, CancellationToken cancellationToken)
+    public Task<QuestionPrediction> PredictAsync(PredictionTarget target, int questionIndex, CancellationToken cancellationToken) =>
+        PredictAsync(target, questionIndex, RetrieveAsync(target, cancellationToken), cancellationToken);
+
+    private async Task<(IReadOnlyList<RankedAnchor> Ranked, double Milliseconds)> RetrieveAsync(PredictionTarget target, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var candidates = await anchors.CandidatesAsync(target, Options.Candidates, cancellationToken);
+        return (AnchorRanking.Rank(target, candidates, Options.Anchors), clock.Elapsed.TotalMilliseconds);
+    }
+
+    private async Task<QuestionPrediction> PredictAsync(PredictionTarget target, int questionIndex, Task<(IReadOnlyList<RankedAnchor> Ranked, double Milliseconds)> retrieval, CancellationToken cancellationToken)
     {
         var arms = QuestionArms.Read(target.Item, questionIndex);
         var optionCount = target.Item.Questions[questionIndex].Options.Count;
         var timings = new StepTimings();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var candidates = await anchors.CandidatesAsync(target, Options.Candidates, cancellationToken);
-        var ranked = AnchorRanking.Rank(target, candidates, Options.Anchors);
-        timings.RetrievalMs = clock.Elapsed.TotalMilliseconds;
+        var (ranked, retrievalMs) = await retrieval;
+        timings.RetrievalMs = retrievalMs;
         var skipped = new List<SkippedAnchor>();
         var planned = new List<PlannedChain>();
         foreach (var anchor in ranked)

@@ -7,11 +7,42 @@ namespace DeepImagine.Predictor.Operators;
 /// <summary>One loaded model a factor's steps run on; <see cref="Version"/> names it (<c>name@vN</c>, LoRA on <c>base@vM</c>).</summary>
 public sealed class StepOperator(string version, Qwen3ForCausalLM model, ChatTokenizer tokenizer) : IDisposable
 {
+    private readonly Dictionary<string, PromptPrefix> prefixes = new(StringComparer.Ordinal);
+
     public string Version { get; } = version;
     public Qwen3ForCausalLM Model { get; } = model;
     public ChatTokenizer Tokenizer { get; } = tokenizer;
 
-    public void Dispose() => Model.Dispose();
+    /// <summary>
+    /// The keys and values of a chat that begins with this system message (its turn in the chat template), computed
+    /// once for this operator's model: every step prompt starts with the same system text, so a batch starts from it.
+    /// </summary>
+    public PromptPrefix SystemPrefix(string system)
+    {
+        lock (prefixes)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!prefixes.TryGetValue(system, out var prefix))
+            {
+                prefix = PromptPrefix.Compute(Model, Tokenizer.Encode(Tokenizer.FormatChat([new ChatMessage("system", system)], addGenerationPrompt: false)));
+                prefixes[system] = prefix;
+            }
+            return prefix;
+        }
+    }
+
+    private bool disposed;
+
+    public void Dispose()
+    {
+        lock (prefixes)
+        {
+            disposed = true;
+            foreach (var prefix in prefixes.Values) prefix.Dispose();
+            prefixes.Clear();
+        }
+        Model.Dispose();
+    }
 }
 
 /// <summary>

@@ -28,8 +28,8 @@ public sealed class StepTimings
 public sealed record StepOutput(string Completion, ImaginedResult Parsed, StepDistribution Distribution, int GeneratedTokens);
 
 /// <summary>
-/// Runs the steps of several chains on one operator at once: greedy batched generation with the KV cache (the trace and
-/// a RESULT line, at most <c>maxNewTokens</c>), then the constrained reading every trained operator is validated with
+/// Runs the steps of several chains on one operator at once: greedy batched generation with the KV cache of the trace
+/// (at most <c>maxNewTokens</c>; a row stops as soon as its RESULT line begins), then the constrained reading every trained operator is validated with
 /// (<see cref="ResultScoring"/>: after the step's own trace, <c>RESULT: direction=</c> then <c>significant=</c>, each
 /// field's values by likelihood) scored on the generation's own cache: only the RESULT prefix is fed, never prompt and
 /// trace again.
@@ -42,16 +42,25 @@ public static class StepRunner
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var tokenizer = op.Tokenizer;
         var chats = prompts.Select(p => tokenizer.FormatChat([new ChatMessage("system", p.System), new ChatMessage("user", p.User)], addGenerationPrompt: true)).ToList();
-        using var session = TextGenerator.Start(op.Model, tokenizer, chats.Select(c => (IReadOnlyList<int>)tokenizer.Encode(c)).ToList(), new GenerationOptions
+        var encoded = chats.Select(c => (IReadOnlyList<int>)tokenizer.Encode(c)).ToList();
+        // Every step prompt starts with the same system turn: its keys and values are computed once per operator.
+        var prefix = prompts.All(p => p.System == prompts[0].System) ? op.SystemPrefix(prompts[0].System) : null;
+        if (prefix is not null && !TextGenerator.Extends(prefix.Tokens, encoded)) prefix = null;
+        using var session = TextGenerator.Start(op.Model, tokenizer, encoded, new GenerationOptions
         {
             MaxNewTokens = maxNewTokens,
             Temperature = 0,
             StopTokenIds = [tokenizer.ImEndId, tokenizer.EndOfTextId],
-        });
+            // The trace ends where the RESULT line begins and that line's fields are chosen by likelihood below, so
+            // writing it out would be wasted work.
+            StopPattern = StepAnswer.ResultLineStart,
+        }, prefix);
         var generated = session.Results;
         timings?.AddGeneration(clock.Elapsed.TotalMilliseconds, generated.Sum(g => g.Tokens.Count));
         clock.Restart();
-        var answers = generated.Select((g, i) => new AnswerToScore(chats[i], ResultScoring.TraceOf(g.Text), StepAnswer.Parse(g.Text).LogRatio)).ToList();
+        // Generation stopped where the RESULT line begins, so there is no free log-ratio: the read line says unknown (the
+        // state is carried by direction and significance alone).
+        var answers = generated.Select((g, i) => new AnswerToScore(chats[i], ResultScoring.TraceOf(g.Text), null)).ToList();
         var scored = ResultScoring.ChooseAll(answers, session.ScoreTextOptions);
         timings?.AddScoring(clock.Elapsed.TotalMilliseconds);
         // A NUL character (a random or early model can write one) cannot be stored in PostgreSQL text or jsonb: it is
