@@ -189,7 +189,7 @@ log "scale-out: ingest throughput (bench ingest, $bench_size trials) with 1 and 
 bench() { cli bench ingest --sizes "$bench_size" \
   | tee -a "$work/bench.log" | grep -o 'trials_per_s=[0-9.]*' | tail -1 | cut -d= -f2; }
 one=$(bench)
-compose --profile scale up -d --no-deps pair-miner-2
+compose --profile scale up -d --no-deps pair-miner-2 2>&1 | grep -v -e '^Creating' || true
 health=$(wait_healthy 300); read -r containers healthy <<<"$health"
 two=$(bench)
 [ -n "$one" ] && [ -n "$two" ] || fail "bench ingest printed no throughput: $(cat "$work/bench.log")"
@@ -197,6 +197,6 @@ speedup=$(awk -v a="$one" -v b="$two" 'BEGIN {printf "%.2f", b / a}')
 log "stored trials/s: 1 replica $one, 2 replicas $two"
 stored=$(stored_count)
 
-compose --profile scale down -v --remove-orphans >/dev/null
+compose --profile scale down -v --remove-orphans 2>&1 | grep -v -e '^Stopping' -e '^Removing' || true
 log "torn down; took $(( $(date +%s) - started )) s"
 echo "containers=$containers healthy=$healthy stored=$stored lost=$lost independent_restart=ok replicas2_speedup=$speedup"
