@@ -153,6 +153,7 @@ compose-up: images
 compose-down:
 	infra/compose/compose.sh down
 
-## Smoke test through the real containers: import, independent deploy, 2 pair-miner replicas, tear down (not in `make test`).
+## Smoke test through the real containers: import, a tiny model trained and one prediction, independent deploy, 2 pair-miner
+## replicas, tear down (not in `make test`; in CI after it).
 compose-test:
 	infra/compose/compose-test.sh

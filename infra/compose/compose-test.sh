@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make compose-test`: the smoke test through the real containers, on this machine's override (host networking,
-# loopback, ports 5200-5204/5435/5675). Builds every image, starts the stack from empty volumes, imports the bundled
-# v2 trials through the gateway, waits for storage and pairs, then
+# loopback, ports 5200-5208/5435/5675). Builds every image, starts the stack from empty volumes, imports the bundled
+# v2 trials through the gateway, waits for storage and pairs, trains a tiny base model and one operator (sft, all factors)
+# through the gateway and predicts one CT Open item with it (probabilities summing to 1, a DECISION line), then
 #   independent deploy: rebuilds trace-generator's image and recreates only it (up -d --no-deps) while a second import
 #     runs; the gateway and pair-miner must answer throughout, and every accepted trial must be stored;
 #   scale-out: ingest throughput (deepimagine bench ingest, on the bus) with one pair-miner, then with two replicas
@@ -18,11 +19,14 @@ bench_size="${COMPOSE_TEST_BENCH_SIZE:-2000}"
 work="$(mktemp -d /tmp/deepimagine-compose-test.XXXXXX)"
 started=$(date +%s)
 log() { echo "compose-test: $*"; }
+# The CLI against the stack: through its gateway with the key, on its broker (5675).
+cli() { Gateway__Url="$gateway" ApiKeys__0="$api_key" RabbitMq__Host=127.0.0.1 RabbitMq__Port=5675 ./deepimagine "$@"; }
 fail() { echo "compose-test: FAILED: $*" >&2; compose ps >&2 || true; compose logs --no-color --tail 20 2>&1 | cut -c1-300 >&2 || true; exit 1; }
 teardown() { compose --profile scale down -v --remove-orphans >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap teardown EXIT
 
 ensure_docker
+ensure_test_tools
 # One client imports thousands of trials here: the gateway's per-client rate limit (100/s by default) is raised for the run.
 export DEEPIMAGINE_GATEWAY_TOKENS_PER_SECOND="${DEEPIMAGINE_GATEWAY_TOKENS_PER_SECOND:-5000}"
 infra/compose/images.sh
@@ -109,6 +113,46 @@ pairs=0; for _ in $(seq 1 40); do now=$(pair_count); [ "$now" -gt 0 ] && [ "$now
 [ "$pairs" -gt 0 ] || fail "no pairs mined from $stored trials"
 log "published=$published (refused as invalid: $refused) stored=$stored pairs=$pairs"
 
+log "prediction: a tiny base model and one operator trained through the gateway, then one CT Open item predicted"
+cli datasets wait --quiet-seconds 15 --timeout 900 >"$work/datasets.log" 2>&1 \
+  || fail "trace-generator wrote no step examples from the mined pairs: $(tail -3 "$work/datasets.log")"
+# Tiny on purpose (seconds of CPU): this checks the path through the containers and the shared model store, not quality.
+cli train --kind pretrain --wait --timeout 1200 --set vocab_size=512 hidden_size=32 intermediate_size=64 layers=1 heads=2 \
+  kv_heads=1 head_dim=16 steps=20 batch_size=4 max_seq_len=64 checkpoint_every=20 eval_every=20 >"$work/pretrain.log" 2>&1 \
+  || fail "the tiny pretrain job did not complete: $(tail -5 "$work/pretrain.log")"
+# One operator for every factor (<base>-all), which the predictor uses wherever no factor has its own.
+cli train --kind sft --factor all --wait --timeout 1200 --set steps=4 batch_size=2 lora_rank=4 checkpoint_every=4 eval_every=4 \
+  eval_examples=2 eval_max_new_tokens=8 >"$work/sft.log" 2>&1 \
+  || fail "the tiny sft job did not complete: $(tail -5 "$work/sft.log")"
+log "$(grep -o 'kind=pretrain model=[^ ]* version=[^ ]*' "$work/pretrain.log"); $(grep -o 'kind=sft model=[^ ]* version=[^ ]*' "$work/sft.log")"
+benchmark=data/benchmarks/ct-open/winter-2025.json
+# The benchmark's items with their answers are the anchors (the predictor never anchors a target on itself).
+curl -fsS -m 300 -H "X-Api-Key: $api_key" -H 'Content-Type: application/json' --data-binary "@$benchmark" \
+  "$gateway/api/knowledge/ct-open" >"$work/knowledge.json" || fail "importing $benchmark as knowledge through the gateway failed"
+jq -c '{item: .items[0]}' "$benchmark" >"$work/prediction-request.json"
+# The predictor reloads its operators when gpu-learner publishes a checkpoint (in the background): asked again until it
+# answers with the new operator.
+for attempt in $(seq 1 30); do
+  code=$(curl -sS -m 900 -o "$work/prediction.json" -w '%{http_code}' -H "X-Api-Key: $api_key" -H 'Content-Type: application/json' \
+    --data-binary "@$work/prediction-request.json" "$gateway/api/predictions") || code=000
+  [ "$code" = 200 ] || fail "POST /api/predictions answered $code: $(head -c 500 "$work/prediction.json" 2>/dev/null)"
+  jq -e '.modelVersions.arm | startswith("deepimagine-base-all@v")' "$work/prediction.json" >/dev/null && break
+  [ "$attempt" -lt 30 ] || fail "the predictor still answers without the trained operator: $(jq -c .modelVersions "$work/prediction.json")"
+  sleep 2
+done
+# One prediction per question, one probability per option summing to 1, and each output ending in its DECISION line.
+problems="$(jq -r --slurpfile request "$work/prediction-request.json" '
+  ($request[0].item.questions) as $questions
+  | (if (.predictions | length) != ($questions | length) then "\(.predictions | length) predictions for \($questions | length) questions" else empty end),
+    (.predictions[] | .questionIndex as $i
+      | (if (.probabilities | length) != ($questions[$i].options | length) then "question \($i): \(.probabilities | length) probabilities for \($questions[$i].options | length) options" else empty end),
+        (if ((.probabilities | add) - 1 | fabs) > 1e-6 then "question \($i): probabilities sum to \(.probabilities | add)" else empty end),
+        (if (.output | test("\nDECISION: \\([0-9.]+(, [0-9.]+){1,2}\\)$") | not) then "question \($i): no DECISION line at the end of the output" else empty end))
+  ' "$work/prediction.json")"
+[ -z "$problems" ] || fail "the prediction of $(jq -r '.items[0].nct_id' "$benchmark"): $problems"
+prediction="$(jq -r '.predictions[0] | "probabilities=\(.probabilities | map(. * 1000 | round / 1000) | join(",")) chains=\(.chains | length) \(.output | split("\n") | last)"' "$work/prediction.json")"
+log "predicted $(jq -r '.items[0].nct_id' "$benchmark") through the gateway with $(jq -r .modelVersions.arm "$work/prediction.json"): $prediction"
+
 log "independent deploy: rebuilding trace-generator's image, then recreating only it while a second import runs"
 split_studies data/ctgov-v2-json/studies.jsonl.gz "$work/deploy" 8
 split_studies data/ctgov-v2-json/studies.jsonl.gz "$work/deploy" 9
@@ -142,10 +186,10 @@ lost=$((published - stored))
 log "independent deploy ok: trace-generator recreated while the import ran (during $overlap), gateway and pair-miner answered throughout, published=$published stored=$stored"
 
 log "scale-out: ingest throughput (bench ingest, $bench_size trials) with 1 and 2 pair-miner replicas"
-bench() { Gateway__Url="$gateway" RabbitMq__Host=127.0.0.1 RabbitMq__Port=5675 ./deepimagine bench ingest --sizes "$bench_size" \
+bench() { cli bench ingest --sizes "$bench_size" \
   | tee -a "$work/bench.log" | grep -o 'trials_per_s=[0-9.]*' | tail -1 | cut -d= -f2; }
 one=$(bench)
-compose --profile scale up -d --no-deps pair-miner-2
+compose --profile scale up -d --no-deps pair-miner-2 2>&1 | grep -v -e '^Creating' || true
 health=$(wait_healthy 300); read -r containers healthy <<<"$health"
 two=$(bench)
 [ -n "$one" ] && [ -n "$two" ] || fail "bench ingest printed no throughput: $(cat "$work/bench.log")"
@@ -153,6 +197,6 @@ speedup=$(awk -v a="$one" -v b="$two" 'BEGIN {printf "%.2f", b / a}')
 log "stored trials/s: 1 replica $one, 2 replicas $two"
 stored=$(stored_count)
 
-compose --profile scale down -v --remove-orphans >/dev/null
+compose --profile scale down -v --remove-orphans 2>&1 | grep -v -e '^Stopping' -e '^Removing' || true
 log "torn down; took $(( $(date +%s) - started )) s"
 echo "containers=$containers healthy=$healthy stored=$stored lost=$lost independent_restart=ok replicas2_speedup=$speedup"

@@ -18,10 +18,14 @@ wanted=("$@")
 want() { [ ${#wanted[@]} -eq 0 ] || printf '%s\n' "${wanted[@]}" | grep -qx "$1"; }
 
 build() { # name dockerfile
+  local previous
+  previous="$(docker image inspect -f '{{.Id}}' "deepimagine/$1:$tag" 2>/dev/null || true)"
   # Host networking for the build too: apt-get inside reaches the apt source as the host does (no container bridge).
   docker build -q --network host --build-arg BASE="$base" --build-arg GIT_COMMIT="$commit" \
     -f "$2" -t "deepimagine/$1:$tag" . >/dev/null 2>"$root/.run/docker-build.log" \
     || { cat "$root/.run/docker-build.log" >&2; echo "images: building deepimagine/$1 failed" >&2; exit 1; }
+  # The image this one replaced would stay behind untagged (rebuilds fill the disk); one a container still runs on stays.
+  [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "deepimagine/$1:$tag")" ] && { docker rmi "$previous" >/dev/null 2>&1 || true; }
   echo "images: deepimagine/$1:$tag ($(docker image inspect -f '{{.Size}}' "deepimagine/$1:$tag" | awk '{printf "%.0f MB", $1/1e6}'), commit $commit)"
 }
 

@@ -22,6 +22,16 @@ ensure_docker() {
   fi
 }
 
+# compose-test's own tools (curl for the HTTP calls, jq to read the prediction), installed like Docker when missing.
+ensure_test_tools() {
+  local missing=()
+  for tool in curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  [ ${#missing[@]} -eq 0 ] && return
+  [ "$(id -u)" = 0 ] || { echo "compose-test: ${missing[*]} missing; run as root (it installs them) or install them" >&2; exit 1; }
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 compose() {
   if docker compose version >/dev/null 2>&1; then docker compose -p "$project" "${compose_files[@]}" "$@"
   else docker-compose -p "$project" "${compose_files[@]}" "$@"; fi
