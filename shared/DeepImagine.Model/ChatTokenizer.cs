@@ -9,6 +9,9 @@ namespace DeepImagine.Model;
 /// <summary>One chat message.</summary>
 public sealed record ChatMessage(string Role, string Content);
 
+/// <summary>A span of the last assistant answer (character offsets into its content) whose tokens weigh <see cref="Weight"/> in the loss.</summary>
+public sealed record TokenEmphasis(int Start, int Length, double Weight);
+
 /// <summary>
 /// Byte-level BPE (Microsoft.ML.Tokenizers) with Qwen's pre-tokenizer (digits one per token) and NFC normalization,
 /// loaded from <c>vocab.json</c> + <c>merges.txt</c> or from a Hugging Face <c>tokenizer.json</c>; special tokens and
@@ -155,19 +158,46 @@ public sealed class ChatTokenizer
     /// </summary>
     public (List<int> Ids, List<bool> IsAssistant) EncodeChat(IReadOnlyList<ChatMessage> messages)
     {
+        var (ids, assistant, _) = EncodeChat(messages, []);
+        return (ids, assistant);
+    }
+
+    /// <summary>
+    /// <see cref="EncodeChat(IReadOnlyList{ChatMessage})"/> with a loss weight per token: 1, or the weight of an
+    /// <paramref name="emphasis"/> span of the last assistant answer that the token overlaps (a token may start before the
+    /// span: <c>=same</c> is one pre-token).
+    /// </summary>
+    public (List<int> Ids, List<bool> IsAssistant, List<double> Weights) EncodeChat(IReadOnlyList<ChatMessage> messages, IReadOnlyList<TokenEmphasis> emphasis)
+    {
         var learned = new List<Range>();
         // Text already in NFC, so the normalizer changes nothing and token offsets index this very string.
         var text = Format(messages, addGenerationPrompt: false, HasThinkingMarkers, learned);
+        var answerStart = learned.Count == 0 ? 0 : learned[^1].Start.Value;
+        var answerLength = learned.Count == 0 ? 0 : learned[^1].End.Value - answerStart;
+        foreach (var e in emphasis)
+        {
+            if (learned.Count == 0) throw new ArgumentException("emphasis needs an assistant answer to point into", nameof(emphasis));
+            if (e.Start < 0 || e.Length <= 0 || e.Start + e.Length > answerLength)
+                throw new ArgumentException($"emphasis span {e.Start}+{e.Length} lies outside the answer ({answerLength} characters)", nameof(emphasis));
+        }
         var tokens = _bpe.EncodeToTokens(text, out _);
         var ids = new List<int>(tokens.Count);
         var assistant = new List<bool>(tokens.Count);
+        var weights = new List<double>(tokens.Count);
         foreach (var token in tokens)
         {
-            var at = token.Offset.Start.GetOffset(text.Length);
+            var (at, length) = token.Offset.GetOffsetAndLength(text.Length);
             ids.Add(token.Id);
             assistant.Add(learned.Any(r => at >= r.Start.Value && at < r.End.Value));
+            var weight = 1.0;
+            foreach (var e in emphasis)
+            {
+                var start = answerStart + e.Start;
+                if (at < start + e.Length && at + length > start) weight = e.Weight;
+            }
+            weights.Add(weight);
         }
-        return (ids, assistant);
+        return (ids, assistant, weights);
     }
 
     private sealed class NfcNormalizer : Normalizer

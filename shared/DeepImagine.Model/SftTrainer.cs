@@ -6,8 +6,14 @@ using static TorchSharp.torch.nn;
 
 namespace DeepImagine.Model;
 
-/// <summary>One supervised example: a conversation whose assistant turns are the targets.</summary>
-public sealed record SftExample(IReadOnlyList<ChatMessage> Messages);
+/// <summary>
+/// One supervised example: a conversation whose assistant turns are the targets; <see cref="Emphasis"/> weighs spans of
+/// the last answer more (or less) in the loss, e.g. the one token that decides an answer among many formatting tokens.
+/// </summary>
+public sealed record SftExample(IReadOnlyList<ChatMessage> Messages)
+{
+    public IReadOnlyList<TokenEmphasis> Emphasis { get; init; } = [];
+}
 
 public sealed record SftOptions
 {
@@ -70,36 +76,48 @@ public sealed class SftTrainer : IDisposable
     public double LearningRateAt(long step) => _schedule.At(step);
 
     /// <summary>Token rows with their labels (−100 where nothing is learned).</summary>
-    public IReadOnlyList<(long[] Ids, long[] Labels)> Encode(IReadOnlyList<SftExample> examples)
+    public IReadOnlyList<(long[] Ids, long[] Labels)> Encode(IReadOnlyList<SftExample> examples) =>
+        EncodeRows(examples).Select(r => (r.Ids, r.Labels)).ToList();
+
+    /// <summary>The loss weight of each token of each row (1 unless an example's emphasis says otherwise).</summary>
+    public IReadOnlyList<float[]> EncodeWeights(IReadOnlyList<SftExample> examples) => EncodeRows(examples).Select(r => r.Weights).ToList();
+
+    private sealed record Row(long[] Ids, long[] Labels, float[] Weights);
+
+    private List<Row> EncodeRows(IReadOnlyList<SftExample> examples)
     {
-        var rows = new List<(long[], long[])>();
-        var encoded = examples.Select(e => _tokenizer.EncodeChat(e.Messages)).ToList();
+        var rows = new List<Row>();
+        var encoded = examples.Select(e => _tokenizer.EncodeChat(e.Messages, e.Emphasis)).ToList();
         if (!_options.Packing)
         {
-            foreach (var (ids, assistant) in encoded)
+            foreach (var (ids, assistant, weights) in encoded)
             {
                 var n = Math.Min(ids.Count, _options.MaxSequenceLength);
-                rows.Add((ids.Take(n).Select(i => (long)i).ToArray(), ids.Take(n).Select((id, i) => assistant[i] ? id : IgnoreIndex).ToArray()));
+                rows.Add(new Row(ids.Take(n).Select(i => (long)i).ToArray(), ids.Take(n).Select((id, i) => assistant[i] ? id : IgnoreIndex).ToArray(),
+                    weights.Take(n).Select(w => (float)w).ToArray()));
             }
             return rows;
         }
         var packedIds = new List<long>();
         var packedLabels = new List<long>();
-        foreach (var (ids, assistant) in encoded)
+        var packedWeights = new List<float>();
+        foreach (var (ids, assistant, weights) in encoded)
         {
             for (var i = 0; i < ids.Count; i++)
             {
                 packedIds.Add(ids[i]);
                 packedLabels.Add(assistant[i] ? ids[i] : IgnoreIndex);
+                packedWeights.Add((float)weights[i]);
                 if (packedIds.Count == _options.MaxSequenceLength)
                 {
-                    rows.Add((packedIds.ToArray(), packedLabels.ToArray()));
+                    rows.Add(new Row(packedIds.ToArray(), packedLabels.ToArray(), packedWeights.ToArray()));
                     packedIds.Clear();
                     packedLabels.Clear();
+                    packedWeights.Clear();
                 }
             }
         }
-        if (packedIds.Count > 1) rows.Add((packedIds.ToArray(), packedLabels.ToArray()));
+        if (packedIds.Count > 1) rows.Add(new Row(packedIds.ToArray(), packedLabels.ToArray(), packedWeights.ToArray()));
         return rows;
     }
 
@@ -110,9 +128,9 @@ public sealed class SftTrainer : IDisposable
     public IReadOnlyList<TrainingProgress> Train(IReadOnlyList<SftExample> train, IReadOnlyList<SftExample>? eval = null,
         IProgress<TrainingProgress>? progress = null, long? untilStep = null, CancellationToken cancellationToken = default)
     {
-        var rows = Encode(train);
+        var rows = EncodeRows(train);
         if (rows.Count == 0) throw new ArgumentException("no training rows", nameof(train));
-        var evalRows = eval is null ? null : Encode(eval);
+        var evalRows = eval is null ? null : EncodeRows(eval);
         var history = new List<TrainingProgress>();
         var clock = Stopwatch.StartNew();
         long tokens = 0;
@@ -127,7 +145,7 @@ public sealed class SftTrainer : IDisposable
             _optimizer.zero_grad();
             var microBatches = Enumerable.Range(0, _options.GradientAccumulation)
                 .Select(micro => BatchRows(rows, Step * _options.GradientAccumulation + micro)).ToList();
-            var learned = TokenBatches.LearnedTokens(microBatches.SelectMany(b => b));
+            var learned = TokenBatches.LearnedTokens(microBatches.SelectMany(b => b).Select(r => (r.Ids, r.Labels)));
             double stepLoss = 0, norm = 0;
             if (learned > 0)
             {
@@ -135,8 +153,8 @@ public sealed class SftTrainer : IDisposable
                 var lossSum = zeros(1, device: _model.Device);
                 foreach (var batch in microBatches)
                 {
-                    if (TokenBatches.LearnedTokens(batch) == 0) continue;
-                    var (loss, _) = LossSum(batch);
+                    if (TokenBatches.LearnedTokens(batch.Select(r => (r.Ids, r.Labels))) == 0) continue;
+                    var (loss, _) = LossSum(batch, weighted: true);
                     (loss / learned).backward();
                     lossSum += loss.detach();
                 }
@@ -156,9 +174,10 @@ public sealed class SftTrainer : IDisposable
     }
 
     /// <summary>Mean loss per learned token over the examples (batches without learned tokens add nothing; NaN if none has any).</summary>
-    public double Evaluate(IReadOnlyList<SftExample> examples) => EvaluateRows(Encode(examples));
+    public double Evaluate(IReadOnlyList<SftExample> examples) => EvaluateRows(EncodeRows(examples));
 
-    private double EvaluateRows(IReadOnlyList<(long[] Ids, long[] Labels)> rows)
+    /// <summary>Unweighted, whatever the emphasis: a validation loss stays comparable across settings.</summary>
+    private double EvaluateRows(IReadOnlyList<Row> rows)
     {
         _model.eval();
         using var noGrad = no_grad();
@@ -168,8 +187,8 @@ public sealed class SftTrainer : IDisposable
         {
             using var scope = NewDisposeScope();
             var batch = rows.Skip(start).Take(_options.BatchSize).ToList();
-            if (TokenBatches.LearnedTokens(batch) == 0) continue;
-            var (loss, n) = LossSum(batch);
+            if (TokenBatches.LearnedTokens(batch.Select(r => (r.Ids, r.Labels))) == 0) continue;
+            var (loss, n) = LossSum(batch, weighted: false);
             total += loss.item<float>();
             count += n;
         }
@@ -177,17 +196,31 @@ public sealed class SftTrainer : IDisposable
     }
 
     /// <summary>The rows of one micro-batch: a seeded shuffle per pass over the data, so a resumed run sees the same batches.</summary>
-    private List<(long[] Ids, long[] Labels)> BatchRows(IReadOnlyList<(long[] Ids, long[] Labels)> rows, long microStep) =>
+    private List<Row> BatchRows(IReadOnlyList<Row> rows, long microStep) =>
         TokenBatches.Shuffled(rows.Count, _options.BatchSize, _options.Seed, microStep).Select(i => rows[i]).ToList();
 
-    /// <summary>Summed cross-entropy over the learned tokens of a right-padded batch, and how many tokens it covers.</summary>
-    private (Tensor Loss, long Count) LossSum(IReadOnlyList<(long[] Ids, long[] Labels)> batch)
+    /// <summary>
+    /// Summed cross-entropy over the learned tokens of a right-padded batch (each token's times its weight when
+    /// <paramref name="weighted"/>), and how many tokens it covers.
+    /// </summary>
+    private (Tensor Loss, long Count) LossSum(IReadOnlyList<Row> batch, bool weighted)
     {
-        var (ids, keep, labels) = TokenBatches.RightPadded(batch, _tokenizer.PadId, _model.Device);
+        var plain = batch.Select(r => (r.Ids, r.Labels)).ToList();
+        var (ids, keep, labels) = TokenBatches.RightPadded(plain, _tokenizer.PadId, _model.Device);
         var logits = _model.Logits(ids, keep);
         var predicted = logits[.., ..^1, ..].reshape(-1, logits.shape[^1]).to(ScalarType.Float32);
         var target = labels[.., 1..].reshape(-1);
-        return (functional.cross_entropy(predicted, target, ignore_index: IgnoreIndex, reduction: Reduction.Sum), TokenBatches.LearnedTokens(batch));
+        var count = TokenBatches.LearnedTokens(plain);
+        if (!weighted || batch.All(r => r.Weights.All(w => w == 1f)))
+            return (functional.cross_entropy(predicted, target, ignore_index: IgnoreIndex, reduction: Reduction.Sum), count);
+        // Ignored positions give 0 loss under reduction None, so only learned tokens contribute, each times its weight.
+        var width = batch.Max(r => r.Ids.Length);
+        var weights = new float[batch.Count, width];
+        for (var b = 0; b < batch.Count; b++)
+            for (var t = 0; t < batch[b].Weights.Length; t++) weights[b, t] = batch[b].Weights[t];
+        var perToken = functional.cross_entropy(predicted, target, ignore_index: IgnoreIndex, reduction: Reduction.None);
+        var weightOfTarget = tensor(weights, device: _model.Device)[.., 1..].reshape(-1);
+        return ((perToken * weightOfTarget).sum(), count);
     }
 
     /// <summary>Writes a resumable checkpoint: the model, the optimizer state and the step.</summary>

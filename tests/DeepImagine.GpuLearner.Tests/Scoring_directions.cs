@@ -1,3 +1,4 @@
+using DeepImagine.Imagining;
 using DeepImagine.GpuLearner.Training;
 
 namespace DeepImagine.GpuLearner.Tests;
@@ -52,5 +53,46 @@ public class Scoring_directions
         Assert.StartsWith("RESULT: direction=", target, StringComparison.Ordinal);
         Assert.Equal(example.Completion.Split('\n')[^1], target);
         Assert.Equal(example.Completion, DirectionEvaluator.TargetCompletion(example, withTrace: true));
+    }
+    [Fact]
+    public void Scores_free_answers_on_the_first_examples_only_when_fewer_are_given()
+    {
+        var examples = new FakeDatasets().Examples.Where(e => e.Factor == "dose").Take(4).ToList();
+        var free = new List<string> { "RESULT: direction=higher log_ratio=0.3 significant=yes", "no answer" };
+        var constrained = new List<string>
+        {
+            "RESULT: direction=higher log_ratio=unknown significant=unknown",
+            "RESULT: direction=lower log_ratio=unknown significant=unknown",
+            "RESULT: direction=lower log_ratio=unknown significant=unknown",
+            "RESULT: direction=lower log_ratio=unknown significant=unknown",
+        };
+
+        var score = DirectionEvaluator.Score(examples, free, constrained);
+
+        Assert.Equal(4, score.Examples);
+        Assert.Equal(2, score.FreeExamples);
+        Assert.Equal(0.5, score.FreeDirectionAccuracy);
+        Assert.Equal(0.5, score.ParseableRate);
+        Assert.Equal(0.75, score.DirectionAccuracy);
+        Assert.Throws<ArgumentException>(() => DirectionEvaluator.Score(examples, [], constrained));
+    }
+
+    [Fact]
+    public void Weighs_the_direction_word_of_the_result_line_and_nothing_else()
+    {
+        var example = new FakeDatasets().Examples.First(e => e.Completion.Contains('\n', StringComparison.Ordinal));
+
+        foreach (var withTrace in new[] { false, true })
+        {
+            var sft = DirectionEvaluator.ToSftExample(example, withTrace, directionLossWeight: 5);
+
+            var span = Assert.Single(sft.Emphasis);
+            var answer = sft.Messages[^1].Content;
+            Assert.Equal(example.ExpectedDirection, answer.Substring(span.Start, span.Length));
+            Assert.EndsWith("direction=", answer[..span.Start], StringComparison.Ordinal);
+            Assert.True(span.Start > StepAnswer.FirstResultLineIndex(answer));
+            Assert.Equal(5, span.Weight);
+        }
+        Assert.Empty(DirectionEvaluator.ToSftExample(example, withTrace: false).Emphasis);
     }
 }

@@ -44,6 +44,8 @@ public sealed class Training_operators : IDisposable
     {
         ["steps"] = "12", ["batch_size"] = "4", ["warmup_steps"] = "2", ["learning_rate"] = "0.01", ["checkpoint_every"] = "4",
         ["eval_every"] = "12", ["eval_examples"] = "6", ["eval_max_new_tokens"] = "24", ["max_seq_len"] = "128",
+        // Two of the six answered freely, the rest read after an empty trace; the direction word weighted in the loss.
+        ["eval_free_examples"] = "2", ["direction_loss_weight"] = "5",
     };
 
     private TrainingExecutor Executor() => new(_store.Store, _datasets, NullLogger<TrainingExecutor>.Instance);
@@ -77,6 +79,7 @@ public sealed class Training_operators : IDisposable
         Assert.InRange(outcome.Metrics["val_direction_acc"], 0, 1);
         Assert.InRange(outcome.Metrics["val_direction_acc_free"], 0, 1);
         Assert.InRange(outcome.Metrics["majority_acc"], 0.5, 1);
+        Assert.Equal(2, outcome.Metrics["val_free_examples"]);
         // Recall for each direction the validation examples show (the fake dose examples go both ways, never "same").
         Assert.InRange(outcome.Metrics["val_recall_higher"], 0, 1);
         Assert.InRange(outcome.Metrics["val_recall_lower"], 0, 1);

@@ -33,8 +33,24 @@ public sealed class Validating_jobs : IDisposable
         Assert.DoesNotContain("vocab_size", settings.Normalized.Keys);
     }
 
+    [Fact]
+    public void Defaults_an_operator_to_the_recipe_measured_in_docs_training()
+    {
+        var settings = JobSettings.Parse("sft", null);
+
+        Assert.Equal(100, settings.Steps);
+        Assert.Equal(1, settings.DirectionLossWeight);
+        Assert.Equal(400, settings.EvalExamples);
+        Assert.Equal(50, settings.EvalFreeExamples);
+        Assert.False(settings.WithTrace);
+        Assert.Equal(0.01, settings.LearningRate);
+        Assert.Equal(100, JobSettings.Parse("grpo", null).EvalExamples);
+    }
+
     [Theory]
     [InlineData("steps", "0", "hyperParameters.steps")]
+    [InlineData("direction_loss_weight", "0", "hyperParameters.direction_loss_weight")]
+    [InlineData("eval_free_examples", "0", "hyperParameters.eval_free_examples")]
     [InlineData("steps", "ten", "hyperParameters.steps")]
     [InlineData("steps", "1.5", "hyperParameters.steps")]
     [InlineData("learning_rate", "2", "hyperParameters.learning_rate")]

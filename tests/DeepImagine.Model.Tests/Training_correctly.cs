@@ -79,4 +79,58 @@ public class Training_correctly
         Assert.True(OptimizerSetup.IsDecayed("model.embed_tokens.weight"));
         Assert.True(OptimizerSetup.IsDecayed("model.layers.0.mlp.up_proj.weight"));
     }
+    [Fact]
+    public void Gives_an_emphasized_span_its_weight_and_every_other_token_weight_one()
+    {
+        using var model = Qwen3ForCausalLM.CreateRandom(TinyModels.Config(vocab: Corpus.Tokenizer.VocabSize), seed: 37);
+        using var trainer = new SftTrainer(model, Corpus.Tokenizer, Training.Options);
+        var answer = Training.Examples[1].Messages[1].Content;
+        var span = answer.IndexOf("-1.85", StringComparison.Ordinal);
+        var emphasized = Training.Examples[1] with { Emphasis = [new TokenEmphasis(span, "-1.85".Length, 4)] };
+
+        var (ids, _) = trainer.Encode([emphasized])[0];
+        var weights = trainer.EncodeWeights([emphasized])[0];
+
+        var heavy = ids.Where((_, i) => weights[i] == 4f).Select(i => (int)i).ToList();
+        Assert.Contains("1.85", Corpus.Tokenizer.Decode(heavy), StringComparison.Ordinal);
+        Assert.DoesNotContain("Lower", Corpus.Tokenizer.Decode(heavy), StringComparison.Ordinal);
+        Assert.All(weights, w => Assert.True(w == 1f || w == 4f, $"weight {w}"));
+        Assert.Equal(ids.Length, weights.Length);
+    }
+
+    [Fact]
+    public void Scales_the_loss_of_the_emphasized_tokens_only()
+    {
+        var options = Training.Options with { MaxSteps = 1, WarmupSteps = 1, BatchSize = 1 };
+        var answer = Training.Examples[0].Messages[1].Content;
+        var span = answer.IndexOf("(A)", StringComparison.Ordinal);
+        double FirstLoss(double weight)
+        {
+            // The same fresh model each time: the first step's loss is computed before any update.
+            using var model = Qwen3ForCausalLM.CreateRandom(TinyModels.Config(vocab: Corpus.Tokenizer.VocabSize), seed: 39);
+            using var trainer = new SftTrainer(model, Corpus.Tokenizer, options);
+            var example = Training.Examples[0] with { Emphasis = [new TokenEmphasis(span, 3, weight)] };
+            return trainer.Train([example])[0].Loss;
+        }
+
+        var one = FirstLoss(1);
+        var two = FirstLoss(2);
+        var three = FirstLoss(3);
+
+        // Linear in the span's weight, and only the span's share moves: the rest of the answer adds the same each time.
+        Assert.True(two > one, $"weight 2 gave {two}, weight 1 {one}");
+        Assert.Equal(two - one, three - two, 4);
+        Assert.True(two - one < one, "the span is a part of the answer's loss, not all of it");
+    }
+
+    [Fact]
+    public void Refuses_an_emphasis_outside_the_answer()
+    {
+        using var model = Qwen3ForCausalLM.CreateRandom(TinyModels.Config(vocab: Corpus.Tokenizer.VocabSize), seed: 41);
+        using var trainer = new SftTrainer(model, Corpus.Tokenizer, Training.Options);
+        var example = Training.Examples[0] with { Emphasis = [new TokenEmphasis(0, 10_000, 2)] };
+
+        var error = Assert.Throws<ArgumentException>(() => trainer.EncodeWeights([example]));
+        Assert.Contains("outside the answer", error.Message, StringComparison.Ordinal);
+    }
 }

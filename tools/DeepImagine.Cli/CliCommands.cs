@@ -180,9 +180,11 @@ internal static class CliCommands
         var pretrainSet = new Option<string[]>("--pretrain-set") { Description = "pretrain hyper-parameter name=value (repeatable)", AllowMultipleArgumentsPerToken = true };
         var sftSet = new Option<string[]>("--set") { Description = "sft hyper-parameter name=value (repeatable)", AllowMultipleArgumentsPerToken = true };
         var factors = new Option<string[]>("--factor") { Description = "operators to train (default: every factor with train and validation examples)", AllowMultipleArgumentsPerToken = true };
-        var operatorsCommand = new Command("operators", "make train's jobs in this process on a private store: validation scores, seconds and CPU seconds per operator.") { store, pretrainSet, sftSet, factors };
+        var probe = new Option<bool>("--probe") { Description = "train nothing: a text classifier on the step prompts (ML.NET) per factor, the ceiling of what the prompt's words tell" };
+        var operatorsCommand = new Command("operators", "make train's jobs in this process on a private store: validation scores, seconds and CPU seconds per operator.") { store, pretrainSet, sftSet, factors, probe };
         operatorsCommand.SetAction(async (result, cancellationToken) =>
-            await OperatorsBenchmark.RunAsync(result.GetValue(store)!, result.GetValue(pretrainSet) ?? [], result.GetValue(sftSet) ?? [], result.GetValue(factors) ?? [], cancellationToken));
+            await OperatorsBenchmark.RunAsync(result.GetValue(store)!, result.GetValue(pretrainSet) ?? [], result.GetValue(sftSet) ?? [], result.GetValue(factors) ?? [],
+                result.GetValue(probe), cancellationToken));
         bench.Subcommands.Add(operatorsCommand);
         return bench;
     }

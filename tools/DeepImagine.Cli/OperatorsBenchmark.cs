@@ -21,13 +21,22 @@ namespace DeepImagine.Cli;
 /// </summary>
 internal static class OperatorsBenchmark
 {
-    public static async Task<int> RunAsync(string storeDirectory, string[] pretrainSettings, string[] sftSettings, string[] factors, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string storeDirectory, string[] pretrainSettings, string[] sftSettings, string[] factors, bool probe, CancellationToken cancellationToken)
     {
         using var host = CliHost.Create(withBus: false);
         using var api = new GatewayApi(host.Configuration());
         var dataset = (await api.DatasetsAsync(cancellationToken)).OrderByDescending(d => d.UpdatedAt).FirstOrDefault()
             ?? throw new ArgumentException("no dataset to train on: import trials first (./deepimagine import --wait data)");
         using var http = new HttpClient { BaseAddress = new Uri(api.BaseUrl), Timeout = TimeSpan.FromMinutes(5) };
+        var chosen = factors.Length > 0 ? factors
+            : dataset.Counts.Select(c => c.Factor).Distinct().Order(StringComparer.Ordinal)
+                .Where(f => dataset.Count(JobValidator.Train, f) > 0 && dataset.Count(JobValidator.Validation, f) > 0).ToArray();
+        var sft = JobSettings.Parse(JobKinds.Sft, Settings(sftSettings));
+        if (probe)
+        {
+            await OperatorsProbe.RunAsync(new TraceGeneratorDatasets(http), dataset.DatasetId, chosen, sft.EvalExamples, cancellationToken);
+            return 0;
+        }
         var store = new ModelStore(Path.GetFullPath(storeDirectory));
         // The executor's own log (each evaluation with a sample answer) shows with Logging__LogLevel__DeepImagine=Information.
         var executor = new TrainingExecutor(store, new TraceGeneratorDatasets(http), host.Services.GetRequiredService<ILoggerFactory>().CreateLogger<TrainingExecutor>());
@@ -40,10 +49,6 @@ internal static class OperatorsBenchmark
         Console.WriteLine($"pretrain model={baseOutcome.Version.Manifest.Name} version={baseOutcome.Version.Manifest.Version} "
             + $"val_loss={Metric(baseOutcome.Metrics, "val_loss")} seconds={baseSeconds:0} cpu_seconds={baseCpu:0}");
 
-        var chosen = factors.Length > 0 ? factors
-            : dataset.Counts.Select(c => c.Factor).Distinct().Order(StringComparer.Ordinal)
-                .Where(f => dataset.Count(JobValidator.Train, f) > 0 && dataset.Count(JobValidator.Validation, f) > 0).ToArray();
-        var sft = JobSettings.Parse(JobKinds.Sft, Settings(sftSettings));
         var manifest = baseOutcome.Version.Manifest;
         foreach (var factor in chosen)
         {

@@ -8,13 +8,15 @@ namespace DeepImagine.GpuLearner.Training;
 /// How the model's answers on validation examples compare with the observed results, parsed by the shared step format
 /// (<see cref="StepAnswer"/>). <see cref="DirectionAccuracy"/> reads the constrained answers (<see cref="ResultScoring"/>:
 /// the model's own trace, then each RESULT field chosen by likelihood, so always parseable);
-/// <see cref="FreeDirectionAccuracy"/> the greedy answers as written, where an unparseable one counts as wrong.
+/// <see cref="FreeDirectionAccuracy"/> the greedy answers as written, where an unparseable one counts as wrong, over the
+/// first <see cref="FreeExamples"/> examples (all, or a prefix when free answers are only sampled; so is <see cref="ParseableRate"/>).
 /// <see cref="MajorityAccuracy"/> is always answering the most frequent observed direction of the same examples.
 /// <see cref="Precision"/> / <see cref="Recall"/> are per observed direction, of the constrained answers (null for a
 /// direction never predicted / never observed).
 /// </summary>
 public sealed record DirectionScore(
     int Examples,
+    int FreeExamples,
     double DirectionAccuracy,
     double FreeDirectionAccuracy,
     double MajorityAccuracy,
@@ -48,21 +50,54 @@ public static class DirectionEvaluator
         return StepAnswer.Format(result, "");
     }
 
-    public static SftExample ToSftExample(StepExampleRecord example, bool withTrace = true) =>
-        new([.. PromptMessages(example), new ChatMessage("assistant", TargetCompletion(example, withTrace))]);
+    /// <summary>
+    /// The training conversation of an example; with <paramref name="directionLossWeight"/> other than 1 the direction
+    /// word of its RESULT line weighs that much in the loss (otherwise the answer's formatting and log-ratio digits,
+    /// learned early, make up nearly all of it, and the one token that decides the answer little).
+    /// </summary>
+    public static SftExample ToSftExample(StepExampleRecord example, bool withTrace = true, double directionLossWeight = 1)
+    {
+        var completion = TargetCompletion(example, withTrace);
+        var messages = new List<ChatMessage>(PromptMessages(example)) { new("assistant", completion) };
+        if (directionLossWeight == 1) return new SftExample(messages);
+        return new SftExample(messages) { Emphasis = [DirectionSpan(example, completion, directionLossWeight)] };
+    }
+
+    /// <summary>Where the direction word of the completion's (first) RESULT line is.</summary>
+    private static TokenEmphasis DirectionSpan(StepExampleRecord example, string completion, double weight)
+    {
+        const string field = "direction=";
+        var line = StepAnswer.FirstResultLineIndex(completion)
+            ?? throw new ArgumentException($"example {example.ExampleId}: completion has no RESULT line to weigh", nameof(example));
+        var at = completion.IndexOf(field, line, StringComparison.Ordinal);
+        if (at < 0) throw new ArgumentException($"example {example.ExampleId}: its RESULT line has no {field}", nameof(example));
+        var start = at + field.Length;
+        var end = start;
+        while (end < completion.Length && char.IsLetter(completion[end])) end++;
+        if (end == start) throw new ArgumentException($"example {example.ExampleId}: its RESULT line has an empty direction", nameof(example));
+        return new TokenEmphasis(start, end - start, weight);
+    }
 
     /// <summary>
     /// Greedy answers (up to <paramref name="maxNewTokens"/>, stopping at the end of the turn), then each one's RESULT
-    /// fields chosen by likelihood after the trace it wrote; both readings are scored.
+    /// fields chosen by likelihood after the trace it wrote; both readings are scored. With <paramref name="freeExamples"/>
+    /// below the number of examples (an operator trained without traces, whose constrained reading needs no trace),
+    /// only that many are generated freely and the rest are read after an empty trace: the constrained reading of an
+    /// answer is then one forward pass per field instead of a generation.
     /// </summary>
-    public static DirectionScore Evaluate(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<StepExampleRecord> examples, int maxNewTokens)
+    public static DirectionScore Evaluate(Qwen3ForCausalLM model, ChatTokenizer tokenizer, IReadOnlyList<StepExampleRecord> examples, int maxNewTokens,
+        int? freeExamples = null)
     {
-        var free = new List<string>(examples.Count);
+        var generated = Math.Clamp(freeExamples ?? examples.Count, 0, examples.Count);
+        var free = new List<string>(generated);
         var constrained = new List<string>(examples.Count);
         model.eval();
-        for (var start = 0; start < examples.Count; start += GenerationBatch)
+        ScoreContinuations score = (prefix, options) => TextGenerator.ScoreTextOptions(model, tokenizer, prefix, options);
+        var readAfterEmptyTrace = examples.Skip(generated)
+            .Select(e => ResultScoring.Choose(tokenizer.FormatChat(PromptMessages(e), addGenerationPrompt: true), "", null, score).Completion).ToList();
+        for (var start = 0; start < generated; start += GenerationBatch)
         {
-            var contexts = examples.Skip(start).Take(GenerationBatch)
+            var contexts = examples.Skip(start).Take(Math.Min(GenerationBatch, generated - start))
                 .Select(e => tokenizer.FormatChat(PromptMessages(e), addGenerationPrompt: true)).ToList();
             var results = TextGenerator.Generate(model, tokenizer, contexts, new GenerationOptions
             {
@@ -75,19 +110,23 @@ public static class DirectionEvaluator
                 var text = results[i].Text;
                 free.Add(text);
                 var parsed = StepAnswer.Parse(text);
-                var scored = ResultScoring.Choose(contexts[i], ResultScoring.TraceOf(text), parsed.LogRatio,
-                    (prefix, options) => TextGenerator.ScoreTextOptions(model, tokenizer, prefix, options));
+                var scored = ResultScoring.Choose(contexts[i], ResultScoring.TraceOf(text), parsed.LogRatio, score);
                 constrained.Add(scored.Completion);
             }
         }
+        constrained.AddRange(readAfterEmptyTrace);
         return Score(examples, free, constrained);
     }
 
-    /// <summary>Scores completions against their examples (separate from generation, so it is tested on its own).</summary>
+    /// <summary>
+    /// Scores completions against their examples (separate from generation, so it is tested on its own): the free ones
+    /// belong to the first examples (as many as given, at least one), the constrained ones to all.
+    /// </summary>
     public static DirectionScore Score(IReadOnlyList<StepExampleRecord> examples, IReadOnlyList<string> freeCompletions, IReadOnlyList<string> constrainedCompletions)
     {
         if (examples.Count == 0) throw new ArgumentException("no validation examples to score", nameof(examples));
-        if (freeCompletions.Count != examples.Count) throw new ArgumentException($"{freeCompletions.Count} free completions for {examples.Count} examples", nameof(freeCompletions));
+        if (freeCompletions.Count == 0 || freeCompletions.Count > examples.Count)
+            throw new ArgumentException($"{freeCompletions.Count} free completions for {examples.Count} examples (1 to {examples.Count} expected)", nameof(freeCompletions));
         if (constrainedCompletions.Count != examples.Count) throw new ArgumentException($"{constrainedCompletions.Count} constrained completions for {examples.Count} examples", nameof(constrainedCompletions));
         int freeCorrect = 0, correct = 0, parseable = 0, significanceKnown = 0, significanceCorrect = 0, ratioKnown = 0;
         double ratioError = 0;
@@ -99,9 +138,12 @@ public static class DirectionEvaluator
         {
             var expected = examples[i];
             var expectedWord = expected.ExpectedDirection.ToLowerInvariant();
-            var free = StepAnswer.Parse(freeCompletions[i]);
-            if (free.IsParseable) parseable++;
-            if (free.IsParseable && StepFormat.Word(free.Direction) == expectedWord) freeCorrect++;
+            if (i < freeCompletions.Count)
+            {
+                var free = StepAnswer.Parse(freeCompletions[i]);
+                if (free.IsParseable) parseable++;
+                if (free.IsParseable && StepFormat.Word(free.Direction) == expectedWord) freeCorrect++;
+            }
 
             var answer = StepAnswer.Parse(constrainedCompletions[i]);
             if (!answer.IsParseable) throw new ArgumentException($"constrained completion {i} is unparseable ({answer.Error}); constrained answers always parse", nameof(constrainedCompletions));
@@ -128,11 +170,12 @@ public static class DirectionEvaluator
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First();
         return new DirectionScore(
             examples.Count,
+            freeCompletions.Count,
             (double)correct / examples.Count,
-            (double)freeCorrect / examples.Count,
+            (double)freeCorrect / freeCompletions.Count,
             (double)majority.Count() / examples.Count,
             majority.Key,
-            (double)parseable / examples.Count,
+            (double)parseable / freeCompletions.Count,
             significanceKnown == 0 ? null : (double)significanceCorrect / significanceKnown,
             ratioKnown == 0 ? null : ratioError / ratioKnown,
             words.ToDictionary(w => w, w => predicted[w] == 0 ? (double?)null : (double)hits[w] / predicted[w]),

@@ -164,7 +164,7 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
 
         // The trainer cuts rows at max_seq_len from the end, which is where the RESULT line is: an example that does not
         // fit would teach the trace without its answer, so it is left out (and counted).
-        var train = trainExamples.Select(e => DirectionEvaluator.ToSftExample(e, settings.WithTrace))
+        var train = trainExamples.Select(e => DirectionEvaluator.ToSftExample(e, settings.WithTrace, settings.DirectionLossWeight))
             .Where(e => tokenizer.EncodeChat(e.Messages).Ids.Count <= settings.MaxSequenceLength).ToList();
         if (train.Count == 0)
             throw new JobValidationException("hyperParameters.max_seq_len", $"every train example is longer than {settings.MaxSequenceLength} tokens; raise max_seq_len");
@@ -178,7 +178,8 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
 
         var metrics = await TrainLoopAsync(job, settings, trainer, train, sink, checkpoint, cancellationToken, (step, final) =>
         {
-            var score = DirectionEvaluator.Evaluate(model, tokenizer, evalSubset, maxNewTokens);
+            var clock = Stopwatch.StartNew();
+            var score = DirectionEvaluator.Evaluate(model, tokenizer, evalSubset, maxNewTokens, settings.WithTrace ? null : settings.EvalFreeExamples);
             var values = new Dictionary<string, double>
             {
                 ["val_loss"] = trainer.Evaluate(eval),
@@ -187,7 +188,10 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
                 ["majority_acc"] = score.MajorityAccuracy,
                 ["val_parseable_rate"] = score.ParseableRate,
                 ["val_examples"] = score.Examples,
+                ["val_free_examples"] = score.FreeExamples,
                 ["train_examples_used"] = train.Count,
+                // How much of the job the scoring takes (wall clock, this evaluation): what the validation budget costs.
+                ["val_seconds"] = clock.Elapsed.TotalSeconds,
             };
             if (score.SignificanceAccuracy is { } s) values["val_significance_acc"] = s;
             if (score.LogRatioMeanAbsoluteError is { } e) values["val_log_ratio_mae"] = e;
