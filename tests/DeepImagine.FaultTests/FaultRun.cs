@@ -265,7 +265,15 @@ internal static class FaultRun
                     storedIds = [];
                 }
             }
-            errors = await scenario.ErrorQueues.PeekAsync(PublishedQueue + ErrorQueues.Suffix, 100_000);
+            try
+            {
+                errors = await scenario.ErrorQueues.PeekAsync(PublishedQueue + ErrorQueues.Suffix, 100_000);
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            {
+                // MassTransit declares the _error queue with the first fault; before that there is nothing rejected yet.
+                errors = [];
+            }
             if (storedIds.Count + errors.Count >= cases.Count && await scenario.QueueDepthAsync(PublishedQueue) == 0) break;
             await Task.Delay(500);
         }
