@@ -14,10 +14,15 @@ public sealed class Qwen3RMSNorm : Module<Tensor, Tensor>
     private readonly Parameter weight;
     private readonly double eps;
 
+    // Held for the module's life: an implicit double → Scalar made for one call may be finalized while libtorch still
+    // reads it (seen as "Unknown scalar type" in RMSNorm under GC pressure).
+    private readonly Scalar epsScalar;
+
     public Qwen3RMSNorm(long size, double eps, Device? device = null, ScalarType? dtype = null) : base(nameof(Qwen3RMSNorm))
     {
         weight = new Parameter(ones(size, dtype: dtype, device: device));
         this.eps = eps;
+        epsScalar = eps.ToScalar();
         RegisterComponents();
     }
 
@@ -26,8 +31,8 @@ public sealed class Qwen3RMSNorm : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var dtype = input.dtype;
         var x = input.to(ScalarType.Float32);
-        var variance = x.pow(2).mean([-1], keepdim: true);
-        x = x * rsqrt(variance + eps);
+        var variance = x.square().mean([-1], keepdim: true);
+        x = x * rsqrt(variance.add(epsScalar));
         return (weight * x.to(dtype)).MoveToOuterDisposeScope();
     }
 }

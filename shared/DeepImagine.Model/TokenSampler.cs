@@ -14,7 +14,8 @@ public static class TokenSampler
     {
         if (temperature <= 0) return logits.argmax(-1);
         using var scope = NewDisposeScope();
-        var scaled = logits.to(ScalarType.Float32) / temperature;
+        using var temperatureScalar = temperature.ToScalar(); // disposed after use, never finalized mid-call
+        var scaled = logits.to(ScalarType.Float32).div(temperatureScalar);
         if (topK > 0 && topK < scaled.shape[^1])
         {
             var kth = scaled.topk(topK, -1).values.select(-1, topK - 1).unsqueeze(-1);
