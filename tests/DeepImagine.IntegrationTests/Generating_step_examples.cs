@@ -53,6 +53,8 @@ public sealed class Generating_step_examples(LiveServices services) : IAsyncLife
             .UseSetting($"ConnectionStrings:{ServiceSchema.ConnectionStringName}", LiveServices.ConnectionString)
             .UseSetting("RabbitMq:VirtualHost", LiveServices.VirtualHost)
             .UseSetting("Services:PairMiner", services.PairMinerClient.BaseAddress!.ToString())
+            // The start-up backfill (tested in DeepImagine.TraceGenerator.Tests) would add the other tests' trials while this one counts.
+            .UseSetting("TraceGeneration:Backfill", "false")
             .UseSetting("Urls", "http://127.0.0.1:0"));
         _traceGenerator.UseKestrel(0);
         _traceGenerator.StartServer();

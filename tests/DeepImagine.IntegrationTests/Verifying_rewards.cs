@@ -47,6 +47,8 @@ public sealed class Verifying_rewards(LiveServices services) : IAsyncLifetime
             .UseSetting($"ConnectionStrings:{ServiceSchema.ConnectionStringName}", LiveServices.ConnectionString)
             .UseSetting("RabbitMq:VirtualHost", LiveServices.VirtualHost)
             .UseSetting("Services:PairMiner", services.PairMinerClient.BaseAddress!.ToString())
+            // The start-up backfill (tested in DeepImagine.TraceGenerator.Tests) would add the other tests' trials while this one counts.
+            .UseSetting("TraceGeneration:Backfill", "false")
             .UseSetting("Urls", "http://127.0.0.1:0"));
         _traceGenerator.UseKestrel(0);
         _traceGenerator.StartServer();
