@@ -1,3 +1,4 @@
+using DeepImagine.Persistence;
 using Dapper;
 using DeepImagine.Contracts.V1;
 using DeepImagine.Model;
@@ -50,7 +51,7 @@ public sealed class Rolling_out_groups : IDisposable
                 var endedByEos = tokens.TokenIds[^1] == policy.Tokenizer.ImEndId || tokens.TokenIds[^1] == policy.Tokenizer.EndOfTextId;
                 Assert.Equal(endedByEos ? RolloutSampler.Eos : RolloutSampler.Length, completion.FinishReason);
                 if (!endedByEos) Assert.Equal(request.Sampling.MaxNewTokens, tokens.TokenIds.Count);
-                Assert.Equal(RolloutSampler.StorableText(policy.Tokenizer.Decode(endedByEos ? tokens.TokenIds.Take(tokens.TokenIds.Count - 1) : tokens.TokenIds)), completion.Text);
+                Assert.Equal(StorableText.Of(policy.Tokenizer.Decode(endedByEos ? tokens.TokenIds.Take(tokens.TokenIds.Count - 1) : tokens.TokenIds)), completion.Text);
             }
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
@@ -184,8 +185,8 @@ public sealed class Rolling_out_groups : IDisposable
     [Fact]
     public void A_NUL_character_in_a_completion_is_stored_as_the_replacement_character()
     {
-        Assert.Equal("a\uFFFDb", RolloutSampler.StorableText("a\0b"));
-        Assert.Equal("plain", RolloutSampler.StorableText("plain"));
+        Assert.Equal("a\uFFFDb", StorableText.Of("a\0b"));
+        Assert.Equal("plain", StorableText.Of("plain"));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using DeepImagine.Persistence;
 using DeepImagine.Imagining;
 using DeepImagine.Model;
 using DeepImagine.Predictor.Engine;
@@ -63,9 +64,8 @@ public static class StepRunner
         var answers = generated.Select((g, i) => new AnswerToScore(chats[i], ResultScoring.TraceOf(g.Text), null)).ToList();
         var scored = ResultScoring.ChooseAll(answers, session.ScoreTextOptions);
         timings?.AddScoring(clock.Elapsed.TotalMilliseconds);
-        // A NUL character (a random or early model can write one) cannot be stored in PostgreSQL text or jsonb: it is
-        // kept as U+FFFD, as rollout-generator stores it; the scores were read on the exact tokens.
-        return scored.Select((s, i) => new StepOutput(s.Completion.Replace('\0', '\uFFFD'), s.Result, new StepDistribution(
+        // The completion is stored (PostgreSQL text and jsonb refuse NUL); the scores were read on the exact tokens.
+        return scored.Select((s, i) => new StepOutput(StorableText.Of(s.Completion), s.Result, new StepDistribution(
             s.DirectionProbabilities[ResultDirection.Higher], s.DirectionProbabilities[ResultDirection.Lower], s.DirectionProbabilities[ResultDirection.Same],
             // "unknown" says nothing about significance: p(yes) among the answers that say something.
             s.SignificantYes / Math.Max(s.SignificantYes + s.SignificantNo, 1e-12)), generated[i].Tokens.Count)).ToList();

@@ -50,12 +50,6 @@ public static class RolloutSampler
         return (groups, seconds > 0 ? tokens / seconds : 0);
     }
 
-    /// <summary>
-    /// The completion's text as stored and announced: NUL characters (which byte-level tokens can decode to, and which
-    /// PostgreSQL text cannot hold) become U+FFFD. The token ids stay exact; the text is for reading and parsing.
-    /// </summary>
-    public static string StorableText(string text) => text.Contains('\0') ? text.Replace('\0', '\uFFFD') : text;
-
     /// <summary>The contract's two endings: a stop token is <c>eos</c>, running out of new tokens is <c>length</c>.</summary>
     public static string FinishReason(string generatorReason) => generatorReason switch
     {

@@ -1,3 +1,4 @@
+using DeepImagine.Persistence;
 using DeepImagine.Contracts.V1;
 using DeepImagine.Model.Store;
 using DeepImagine.RolloutGenerator.Policies;
@@ -72,7 +73,7 @@ public sealed class RolloutsRequestedConsumer(PolicyCache policies, RolloutRepos
             {
                 var row = new StoredGroup(group.Prompt.GroupId, request.JobId, request.BatchId, group.Prompt.PromptId, policy.Name, policy.Number,
                     group.PromptTokenIds.ToArray(), policies.Worker, tokensPerSecond, at, null,
-                    group.Completions.Select((c, i) => new StoredCompletion(i, RolloutSampler.StorableText(c.Text), c.Tokens.ToArray(), c.LogProbs.ToArray(), c.FinishReason)).ToList());
+                    group.Completions.Select((c, i) => new StoredCompletion(i, StorableText.Of(c.Text), c.Tokens.ToArray(), c.LogProbs.ToArray(), c.FinishReason)).ToList());
                 await rollouts.InsertAsync(row, context.CancellationToken);
                 stored[row.GroupId] = row;
             }
