@@ -105,6 +105,8 @@ internal sealed class Scenario(string name, RabbitMqOptions rabbit, string conne
         start.Environment["RabbitMq__Password"] = rabbit.Password;
         start.Environment["Urls"] = $"http://127.0.0.1:{FaultEnvironment.PairMinerPort}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // Endpoint start/stop and reconnects, to tell after a failed run whether consumers came back.
+        start.Environment["Logging__LogLevel__MassTransit"] = "Debug";
         _pairMiner = Process.Start(start)!;
         _pairMiner.EnableRaisingEvents = true;
         var process = _pairMiner;
@@ -173,6 +175,9 @@ internal sealed class Scenario(string name, RabbitMqOptions rabbit, string conne
             [$"{RabbitMqOptions.SectionName}:Password"] = rabbit.Password,
         });
         builder.Logging.ClearProviders();
+        // The publisher's own reconnects, beside pair-miner's log, to tell after a failed run which side stalled.
+        builder.Logging.AddProvider(new FileLoggerProvider(Path.Combine(FaultEnvironment.Scratch, $"publisher-{name}.log")));
+        builder.Logging.AddFilter("MassTransit", LogLevel.Debug).AddFilter("MassTransit.Messages", LogLevel.Information);
         builder.AddMessageBus();
         _publisher = builder.Build();
         await _publisher.StartAsync();
@@ -207,5 +212,33 @@ internal sealed class Scenario(string name, RabbitMqOptions rabbit, string conne
             _pairMiner.Kill();
             await _pairMiner.WaitForExitAsync();
         }
+    }
+}
+
+/// <summary>Appends log lines to one file (the fault run's publisher log); no library logger writes files.</summary>
+internal sealed class FileLoggerProvider(string path) : ILoggerProvider
+{
+    private readonly StreamWriter _writer = new(path, append: true) { AutoFlush = true };
+    private readonly Lock _gate = new();
+
+    public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
+
+    public void Dispose()
+    {
+        lock (_gate) _writer.Dispose();
+    }
+
+    private void Write(string line)
+    {
+        lock (_gate) _writer.WriteLine(line);
+    }
+
+    private sealed class FileLogger(FileLoggerProvider provider, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            provider.Write($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.GetType().Name + ": " + exception.Message)}");
     }
 }

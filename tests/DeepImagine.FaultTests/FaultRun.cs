@@ -42,7 +42,9 @@ internal static class FaultRun
             ("published-twice", () => PublishedTwiceAsync(1_000)),
             ("hostile-input", HostileAsync),
         };
-        foreach (var (name, run) in scenarios)
+        // FAULTS_SCENARIOS=rabbitmq-restart,hostile-input runs only those (for chasing one fault).
+        var only = Environment.GetEnvironmentVariable("FAULTS_SCENARIOS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var (name, run) in scenarios.Where(s => only is not { Length: > 0 } || only.Contains(s.Name)))
         {
             Console.Error.WriteLine($"scenario {name} …");
             try
