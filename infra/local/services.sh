@@ -16,7 +16,16 @@ while IFS=$'\t' read -r name dir port _routes health; do
   services+=("$name|$dir|$(basename "$dir")|http://127.0.0.1:$port|$health")
 done <"$root/infra/services.tsv"
 
-is_running() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
+# Each service runs in a session of its own under a small supervisor loop: exit code 75 is its bus watchdog asking to be
+# started afresh (shared/DeepImagine.ServiceDefaults/BusWatchdog.cs), any other exit ends it. The pid file holds the
+# session's leader, so the whole group is checked and signalled.
+launch() { # bin folder, assembly, url, log file; prints the pid
+  (cd "$1" && exec setsid bash -c 'while :; do dotnet "$0" --urls "$1"; code=$?; [ "$code" -eq 75 ] || exit "$code"
+    echo "services: started again after its bus watchdog ended it (exit 75)"; done' "$2.dll" "$3" >"$4" 2>&1 </dev/null) &
+  echo $!
+}
+is_running() { [ -f "$run/$1.pid" ] && kill -0 -- "-$(cat "$run/$1.pid")" 2>/dev/null; }
+signal() { kill "$1" -- "-$(cat "$run/$2.pid")" 2>/dev/null || true; } # signal, name
 
 start() {
   for entry in "${services[@]}"; do
@@ -25,8 +34,7 @@ start() {
     local bin="$root/$dir/bin/Release/net10.0"
     [ -f "$bin/$assembly.dll" ] || { echo "services: $name is not built (make build)" >&2; exit 1; }
     # Every descriptor is redirected so the caller's pipes close; setsid detaches it from the caller's session.
-    (cd "$bin" && exec setsid dotnet "$assembly.dll" --urls "$url" >"$run/$name.log" 2>&1 </dev/null) &
-    echo $! >"$run/$name.pid"
+    launch "$bin" "$assembly" "$url" "$run/$name.log" >"$run/$name.pid"
     for _ in $(seq 1 120); do
       if curl -fsS "$url$health" >/dev/null 2>&1; then break; fi
       if ! is_running "$name"; then echo "services: $name exited; see $run/$name.log" >&2; tail -20 "$run/$name.log" >&2; exit 1; fi
@@ -41,9 +49,9 @@ stop() {
   for entry in "${services[@]}"; do
     IFS='|' read -r name _ _ _ _ <<<"$entry"
     if is_running "$name"; then
-      kill "$(cat "$run/$name.pid")" 2>/dev/null || true
+      signal -TERM "$name"
       for _ in $(seq 1 60); do is_running "$name" || break; sleep 0.5; done
-      is_running "$name" && kill -9 "$(cat "$run/$name.pid")" 2>/dev/null || true
+      is_running "$name" && signal -KILL "$name"
       echo "services: $name stopped"
     fi
     rm -f "$run/$name.pid"
@@ -66,8 +74,7 @@ start_extra() {
     local id="$name-$port" extra_url="http://127.0.0.1:$port" bin="$root/$dir/bin/Release/net10.0"
     if is_running "$id"; then echo "services: $id already running"; return 0; fi
     [ -f "$bin/$assembly.dll" ] || { echo "services: $name is not built (make build)" >&2; exit 1; }
-    (cd "$bin" && exec setsid dotnet "$assembly.dll" --urls "$extra_url" >"$run/$id.log" 2>&1 </dev/null) &
-    echo $! >"$run/$id.pid"
+    launch "$bin" "$assembly" "$extra_url" "$run/$id.log" >"$run/$id.pid"
     for _ in $(seq 1 120); do
       if curl -fsS "$extra_url$health" >/dev/null 2>&1; then echo "services: $id up at $extra_url"; return 0; fi
       if ! is_running "$id"; then echo "services: $id exited; see $run/$id.log" >&2; tail -20 "$run/$id.log" >&2; exit 1; fi
@@ -81,9 +88,9 @@ start_extra() {
 stop_extra() {
   local id="$1-$2"
   if is_running "$id"; then
-    kill "$(cat "$run/$id.pid")" 2>/dev/null || true
+    signal -TERM "$id"
     for _ in $(seq 1 60); do is_running "$id" || break; sleep 0.5; done
-    is_running "$id" && kill -9 "$(cat "$run/$id.pid")" 2>/dev/null || true
+    is_running "$id" && signal -KILL "$id"
     echo "services: $id stopped"
   fi
   rm -f "$run/$id.pid"

@@ -33,11 +33,17 @@ public static class MessageBusExtensions
     /// MassTransit over RabbitMQ from configuration. Consumers registered by <paramref name="configureConsumers"/> get
     /// their endpoints (kebab-case queue names) with the retry set in their definitions; a message that still fails
     /// moves to the queue's <c>_error</c> queue with the exception in its headers, so nothing is dropped.
+    /// A service's bus gets a <see cref="BusWatchdog"/> (<paramref name="watchdog"/>): a wedged bus ends the process for
+    /// its supervisor to restart. A host that is not a supervised service (a test's publisher) goes without.
     /// </summary>
-    public static TBuilder AddMessageBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configureConsumers = null)
+    public static TBuilder AddMessageBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configureConsumers = null,
+        bool watchdog = true)
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<BusWatchdogOptions>().BindConfiguration(RabbitMqOptions.SectionName);
+        builder.Services.AddSingleton<BusActivity>();
+        if (watchdog) builder.Services.AddHostedService<BusWatchdog>();
         builder.Services.AddMassTransit(bus =>
         {
             // MassTransit would otherwise report usage to its vendor over the internet; deployments here have no internet.
@@ -53,6 +59,10 @@ public static class MessageBusExtensions
                     h.Password(options.Password);
                 });
                 rabbit.PrefetchCount = options.PrefetchCount;
+                var activity = context.GetRequiredService<BusActivity>();
+                rabbit.ConnectReceiveObserver(activity);
+                rabbit.ConnectPublishObserver(activity);
+                rabbit.ConnectSendObserver(activity);
                 rabbit.ConfigureEndpoints(context);
             });
         });

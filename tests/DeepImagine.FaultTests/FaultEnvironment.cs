@@ -80,13 +80,23 @@ internal sealed class Scenario(string name, RabbitMqOptions rabbit, string conne
 {
     private Process? _pairMiner;
     private IHost? _publisher;
+    private bool _disposed;
     private readonly HashSet<int> _killedOnPurpose = [];
 
     public string Name => name;
     public RabbitMqOptions Rabbit => rabbit;
     public string ConnectionString => connectionString;
-    /// <summary>pair-miner processes that ended without being killed on purpose.</summary>
+    /// <summary>pair-miner processes that ended without being killed on purpose, other than by its bus watchdog.</summary>
     public int Crashes { get; private set; }
+
+    /// <summary>
+    /// pair-miner processes that ended with the bus watchdog's exit code (75) and were started again, as a supervisor
+    /// (services.sh, compose's <c>restart:</c>) does.
+    /// </summary>
+    public int WatchdogRestarts { get; private set; }
+
+    /// <summary>Times the publisher's bus was replaced because a chunk of publishes did not finish (see FaultRun).</summary>
+    public int PublisherRestarts { get; private set; }
     public string LogPath => Path.Combine(FaultEnvironment.Scratch, $"pair-miner-{name}.log");
 
     public IBus Bus => _publisher!.Services.GetRequiredService<IBus>();
@@ -105,6 +115,8 @@ internal sealed class Scenario(string name, RabbitMqOptions rabbit, string conne
         start.Environment["RabbitMq__Password"] = rabbit.Password;
         start.Environment["Urls"] = $"http://127.0.0.1:{FaultEnvironment.PairMinerPort}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // pair-miner's consumers take milliseconds: a minute without finishing is a wedged bus (see BusWatchdog).
+        start.Environment["RabbitMq__StallTimeout"] = "00:01:00";
         // Endpoint start/stop and reconnects, to tell after a failed run whether consumers came back.
         start.Environment["Logging__LogLevel__MassTransit"] = "Debug";
         _pairMiner = Process.Start(start)!;
@@ -114,8 +126,15 @@ internal sealed class Scenario(string name, RabbitMqOptions rabbit, string conne
         {
             lock (_killedOnPurpose)
             {
-                if (!_killedOnPurpose.Contains(process.Id)) Crashes++;
+                if (_killedOnPurpose.Contains(process.Id) || _disposed) return;
+                if (process.ExitCode != BusWatchdog.ExitCode)
+                {
+                    Crashes++;
+                    return;
+                }
+                WatchdogRestarts++;
             }
+            _ = Task.Run(StartPairMinerAsync);
         };
         await WaitHealthyAsync(TimeSpan.FromSeconds(120));
     }
@@ -178,9 +197,25 @@ internal sealed class Scenario(string name, RabbitMqOptions rabbit, string conne
         // The publisher's own reconnects, beside pair-miner's log, to tell after a failed run which side stalled.
         builder.Logging.AddProvider(new FileLoggerProvider(Path.Combine(FaultEnvironment.Scratch, $"publisher-{name}.log")));
         builder.Logging.AddFilter("MassTransit", LogLevel.Debug).AddFilter("MassTransit.Messages", LogLevel.Information);
-        builder.AddMessageBus();
+        // An external system's publisher, not a supervised service: no watchdog; RestartPublisherAsync stands in for one.
+        builder.AddMessageBus(watchdog: false);
         _publisher = builder.Build();
         await _publisher.StartAsync();
+    }
+
+    /// <summary>
+    /// Replaces the publisher's bus with a fresh one, as a supervised external publisher would when its publishes stop
+    /// finishing (MassTransit over RabbitMQ.Client 7.2 can wedge after a broker restart; a stopped bus cannot restart).
+    /// </summary>
+    public async Task RestartPublisherAsync()
+    {
+        var old = _publisher;
+        PublisherRestarts++;
+        await StartPublisherAsync();
+        if (old is null) return;
+        // A wedged bus may not stop cleanly; do not wait on it for long.
+        await Task.WhenAny(old.StopAsync(CancellationToken.None), Task.Delay(TimeSpan.FromSeconds(15)));
+        old.Dispose();
     }
 
     /// <summary>Messages in a queue (ready + unacknowledged), from the management API; 0 for a queue not yet declared.</summary>
@@ -201,6 +236,7 @@ internal sealed class Scenario(string name, RabbitMqOptions rabbit, string conne
 
     public async ValueTask DisposeAsync()
     {
+        lock (_killedOnPurpose) _disposed = true;
         if (_publisher is not null)
         {
             await _publisher.StopAsync(CancellationToken.None);

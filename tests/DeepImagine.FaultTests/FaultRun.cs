@@ -98,7 +98,22 @@ internal static class FaultRun
             var done = 0;
             foreach (var chunk in records.Chunk(100))
             {
-                await Task.WhenAll(chunk.Select(r => scenario.Bus.PublishReliablyAsync(r.ToMessage(correlationId), retrying: _ => Interlocked.Increment(ref _retriedPublishes))));
+                while (true)
+                {
+                    // A chunk takes well under a second, or a few retries across a broker restart; one that has not
+                    // finished in two minutes is on a wedged bus: publish it again on a fresh one (consumers are idempotent).
+                    using var chunkTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+                    try
+                    {
+                        await Task.WhenAll(chunk.Select(r => scenario.Bus.PublishReliablyAsync(r.ToMessage(correlationId), chunkTimeout.Token,
+                            _ => Interlocked.Increment(ref _retriedPublishes)))).WaitAsync(chunkTimeout.Token);
+                        break;
+                    }
+                    catch (OperationCanceledException) when (chunkTimeout.IsCancellationRequested)
+                    {
+                        await scenario.RestartPublisherAsync();
+                    }
+                }
                 published?.Invoke(done += chunk.Length);
                 if (pause > TimeSpan.Zero) await Task.Delay(pause);
             }
@@ -117,12 +132,15 @@ internal static class FaultRun
         }
     }
 
-    /// <summary>Waits until every record is stored and the ingestion queue is empty, or nothing moves for 2 minutes.</summary>
+    /// <summary>
+    /// Waits until every record is stored and the ingestion queue is empty, or nothing moves for 3 minutes (longer than
+    /// pair-miner's bus watchdog takes to notice a wedge, exit and be started again).
+    /// </summary>
     private static async Task WaitStoredAsync(Scenario scenario, int expected, bool mined = false)
     {
         var last = -1L;
         var lastChange = DateTime.UtcNow;
-        while (DateTime.UtcNow - lastChange < TimeSpan.FromMinutes(2))
+        while (DateTime.UtcNow - lastChange < TimeSpan.FromMinutes(3))
         {
             long stored;
             try
@@ -202,7 +220,8 @@ internal static class FaultRun
         var errors = await ErrorCountAsync(scenario);
         var crashed = scenario.Crashes + (await scenario.PairMinerAnswersAsync() ? 0 : 1);
         return new ScenarioResult(name, records.Count, stored, errors, lost, duplicated, crashed, clock.Elapsed.TotalSeconds,
-            $"{faultName} when {publishedAtFault} were published ({publishedAfterFault} when it was back) and {storedAtFault} stored; {retried} publishes retried; {errors} in _error");
+            $"{faultName} when {publishedAtFault} were published ({publishedAfterFault} when it was back) and {storedAtFault} stored; {retried} publishes retried; {errors} in _error" +
+            $"; {scenario.WatchdogRestarts} pair-miner watchdog restarts, {scenario.PublisherRestarts} publisher restarts");
     }
 
     private static Task<ScenarioResult> BrokerRestartAsync(int count) =>

@@ -18,6 +18,9 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource) : ITrialStore
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalized)));
     }
 
+    /// <summary>Concurrent new versions of one record a store call will renumber past before it gives up.</summary>
+    private const int MaxVersionRaces = 10;
+
     private const string InsertSql = """
         with existing as (
             select id, version from trials
@@ -53,13 +56,24 @@ public sealed class TrialRepository(NpgsqlDataSource dataSource) : ITrialStore
         var hash = ContentHash(rawRecord);
         var args = Parameters(trial, rawRecord, hash, correlationId);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var contentRaces = 0;
         for (var attempt = 0; ; attempt++)
         {
-            var row = await connection.QuerySingleOrDefaultAsync<(long Id, int Version, bool IsNew)?>(
-                new CommandDefinition(InsertSql, args, cancellationToken: cancellationToken));
+            (long Id, int Version, bool IsNew)? row;
+            try
+            {
+                row = await connection.QuerySingleOrDefaultAsync<(long Id, int Version, bool IsNew)?>(
+                    new CommandDefinition(InsertSql, args, cancellationToken: cancellationToken));
+            }
+            catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "trials_record_version_unique" }
+                                               && attempt < MaxVersionRaces)
+            {
+                // Another content of the same record took this version number first (it is committed now): number again.
+                continue;
+            }
             if (row is { } r) return new StoreResult(r.Id, r.Version, hash, r.IsNew);
             // A concurrent writer stored the same content between our look-up and insert: read it back.
-            if (attempt > 0) throw new InvalidOperationException($"record '{trial.SourceRecordId}' could not be stored or found");
+            if (contentRaces++ > 0) throw new InvalidOperationException($"record '{trial.SourceRecordId}' could not be stored or found");
         }
     }
 
