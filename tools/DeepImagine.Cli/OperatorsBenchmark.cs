@@ -59,6 +59,7 @@ internal static class OperatorsBenchmark
                 + $"majority_acc={Metric(m, "majority_acc")} val_examples={Metric(m, "val_examples")} parseable={Metric(m, "val_parseable_rate")} "
                 + $"precision(h/l/s)={Metric(m, "val_precision_higher")}/{Metric(m, "val_precision_lower")}/{Metric(m, "val_precision_same")} "
                 + $"recall(h/l/s)={Metric(m, "val_recall_higher")}/{Metric(m, "val_recall_lower")}/{Metric(m, "val_recall_same")} "
+                + $"auc(h/l,changed/same)={Metric(m, "val_auc_higher_vs_lower")}/{Metric(m, "val_auc_changed_vs_same")} change_score_sd={Metric(m, "val_change_score_sd")} "
                 + $"val_loss={Metric(m, "val_loss")} train_loss={Metric(m, "train_loss")} seconds={seconds:0} cpu_seconds={cpu:0}");
         }
         var cpuTotal = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds;

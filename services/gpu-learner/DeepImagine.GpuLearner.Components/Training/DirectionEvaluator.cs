@@ -26,7 +26,11 @@ public sealed record DirectionScore(
     double? LogRatioMeanAbsoluteError,
     IReadOnlyDictionary<string, double?> Precision,
     IReadOnlyDictionary<string, double?> Recall,
-    string SampleCompletion);
+    string SampleCompletion)
+{
+    /// <summary>What the constrained reading's scores know beyond the answers they chose (set by <see cref="DirectionEvaluator.Evaluate"/>).</summary>
+    public DirectionSignal? Signal { get; init; }
+}
 
 public static class DirectionEvaluator
 {
@@ -90,11 +94,11 @@ public static class DirectionEvaluator
     {
         var generated = Math.Clamp(freeExamples ?? examples.Count, 0, examples.Count);
         var free = new List<string>(generated);
-        var constrained = new List<string>(examples.Count);
+        var constrained = new List<ScoredResult>(examples.Count);
         model.eval();
         ScoreContinuations score = (prefix, options) => TextGenerator.ScoreTextOptions(model, tokenizer, prefix, options);
         var readAfterEmptyTrace = examples.Skip(generated)
-            .Select(e => ResultScoring.Choose(tokenizer.FormatChat(PromptMessages(e), addGenerationPrompt: true), "", null, score).Completion).ToList();
+            .Select(e => ResultScoring.Choose(tokenizer.FormatChat(PromptMessages(e), addGenerationPrompt: true), "", null, score)).ToList();
         for (var start = 0; start < generated; start += GenerationBatch)
         {
             var contexts = examples.Skip(start).Take(Math.Min(GenerationBatch, generated - start))
@@ -110,12 +114,14 @@ public static class DirectionEvaluator
                 var text = results[i].Text;
                 free.Add(text);
                 var parsed = StepAnswer.Parse(text);
-                var scored = ResultScoring.Choose(contexts[i], ResultScoring.TraceOf(text), parsed.LogRatio, score);
-                constrained.Add(scored.Completion);
+                constrained.Add(ResultScoring.Choose(contexts[i], ResultScoring.TraceOf(text), parsed.LogRatio, score));
             }
         }
         constrained.AddRange(readAfterEmptyTrace);
-        return Score(examples, free, constrained);
+        return Score(examples, free, constrained.Select(c => c.Completion).ToList()) with
+        {
+            Signal = DirectionSignal.Of(examples, constrained.Select(c => c.DirectionProbabilities).ToList()),
+        };
     }
 
     /// <summary>

@@ -195,6 +195,9 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
             };
             if (score.SignificanceAccuracy is { } s) values["val_significance_acc"] = s;
             if (score.LogRatioMeanAbsoluteError is { } e) values["val_log_ratio_mae"] = e;
+            if (score.Signal?.HigherVersusLowerAuc is { } hl) values["val_auc_higher_vs_lower"] = hl;
+            if (score.Signal?.ChangedVersusSameAuc is { } cs) values["val_auc_changed_vs_same"] = cs;
+            if (score.Signal is { } signal) values["val_change_score_sd"] = signal.ChangeScoreSpread;
             foreach (var (direction, precision) in score.Precision) if (precision is { } p) values[$"val_precision_{direction}"] = p;
             foreach (var (direction, recall) in score.Recall) if (recall is { } r) values[$"val_recall_{direction}"] = r;
             logger.LogInformation("job {JobId} step {Step}: val_direction_acc={Accuracy:F3} (free {Free:F3}) majority_acc={Majority:F3} ({MajorityDirection}) parseable={Parseable:F2}; first answer: {Sample}",
