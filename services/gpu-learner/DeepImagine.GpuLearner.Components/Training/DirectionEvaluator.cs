@@ -1,4 +1,5 @@
 using DeepImagine.Contracts.V1;
+using DeepImagine.GpuLearner.Jobs;
 using DeepImagine.Imagining;
 using DeepImagine.Model;
 
@@ -35,6 +36,15 @@ public sealed record DirectionScore(
 public static class DirectionEvaluator
 {
     private const int GenerationBatch = 8;
+
+    /// <summary>The validation examples a job scores: a fixed subset (by example id), so every evaluation scores the same ones.</summary>
+    public static IReadOnlyList<StepExampleRecord> ValidationSubset(IEnumerable<StepExampleRecord> validation, int count) =>
+        validation.OrderBy(e => e.ExampleId).Take(count).ToList();
+
+    /// <summary>Room for a free answer: the job's budget when set, else the longest target answer of the examples plus a margin.</summary>
+    public static int AnswerBudget(JobSettings settings, ChatTokenizer tokenizer, IReadOnlyList<StepExampleRecord> examples) =>
+        settings.EvalMaxNewTokens > 0 ? settings.EvalMaxNewTokens
+            : examples.Max(e => tokenizer.Encode(TargetCompletion(e, settings.WithTrace)).Count) + 16;
 
     public static IReadOnlyList<ChatMessage> PromptMessages(StepExampleRecord example) =>
         string.IsNullOrEmpty(example.System)
