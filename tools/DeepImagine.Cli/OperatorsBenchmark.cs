@@ -83,10 +83,7 @@ internal static class OperatorsBenchmark
     {
         foreach (var factor in factors)
         {
-            var version = store.AllVersions()
-                .Where(v => v.Manifest.Kind == ModelStore.LoraKind && v.Manifest.Name == $"{v.Manifest.ParentModel}-{factor}")
-                .MaxBy(v => v.Manifest.CreatedAt)
-                ?? throw new ArgumentException($"--readout: the store {store.Root} has no operator for factor '{factor}' (a lora version named <base>-{factor})");
+            var version = NewestOperator(store, factor);
             var validation = await datasets.ExamplesAsync(datasetId, JobValidator.Validation, factor, cancellationToken);
             if (validation.Count == 0) throw new ArgumentException($"--readout: dataset {datasetId} has no validation examples for factor '{factor}'");
             var subset = DirectionEvaluator.ValidationSubset(validation, sft.EvalExamples);
@@ -105,6 +102,13 @@ internal static class OperatorsBenchmark
             }
         }
     }
+
+    /// <summary>The newest operator of a factor in the store: a lora version named as sft jobs name them, &lt;base&gt;-&lt;factor&gt;.</summary>
+    internal static StoredVersion NewestOperator(ModelStore store, string factor) =>
+        store.AllVersions()
+            .Where(v => v.Manifest.Kind == ModelStore.LoraKind && v.Manifest.Name == $"{v.Manifest.ParentModel}-{factor}")
+            .MaxBy(v => v.Manifest.CreatedAt)
+        ?? throw new ArgumentException($"--readout: the store {store.Root} has no operator for factor '{factor}' (a lora version named <base>-{factor})");
 
     private static string F(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "na";
 
