@@ -84,6 +84,10 @@ public sealed class Training_operators : IDisposable
         Assert.InRange(outcome.Metrics["val_recall_higher"], 0, 1);
         Assert.InRange(outcome.Metrics["val_recall_lower"], 0, 1);
         Assert.False(outcome.Metrics.ContainsKey("val_recall_same"));
+        // What the reading's scores know, from the same scoring: higher against lower ranks; nothing to rank against "same".
+        Assert.InRange(outcome.Metrics["val_auc_higher_vs_lower"], 0, 1);
+        Assert.False(outcome.Metrics.ContainsKey("val_auc_changed_vs_same"));
+        Assert.True(outcome.Metrics["val_change_score_sd"] >= 0);
         Assert.True(double.IsFinite(outcome.Metrics["val_loss"]));
         Assert.Equal(_datasets.Examples.Count(e => e.Factor == "dose" && e.Split == "train"), outcome.Metrics["train_examples_used"]);
         Assert.Equal(sink.Steps[^1].Loss, outcome.Metrics["train_loss"]);

@@ -181,10 +181,14 @@ internal static class CliCommands
         var sftSet = new Option<string[]>("--set") { Description = "sft hyper-parameter name=value (repeatable)", AllowMultipleArgumentsPerToken = true };
         var factors = new Option<string[]>("--factor") { Description = "operators to train (default: every factor with train and validation examples)", AllowMultipleArgumentsPerToken = true };
         var probe = new Option<bool>("--probe") { Description = "train nothing: a text classifier on the step prompts (ML.NET) per factor, the ceiling of what the prompt's words tell" };
-        var operatorsCommand = new Command("operators", "make train's jobs in this process on a private store: validation scores, seconds and CPU seconds per operator.") { store, pretrainSet, sftSet, factors, probe };
+        var readout = new Option<bool>("--readout")
+        {
+            Description = "train nothing: read each factor's newest operator already in --store on the validation subset (accuracy, majority, AUCs of the reading's scores)",
+        };
+        var operatorsCommand = new Command("operators", "make train's jobs in this process on a private store: validation scores, seconds and CPU seconds per operator.") { store, pretrainSet, sftSet, factors, probe, readout };
         operatorsCommand.SetAction(async (result, cancellationToken) =>
             await OperatorsBenchmark.RunAsync(result.GetValue(store)!, result.GetValue(pretrainSet) ?? [], result.GetValue(sftSet) ?? [], result.GetValue(factors) ?? [],
-                result.GetValue(probe), cancellationToken));
+                result.GetValue(probe), cancellationToken, result.GetValue(readout)));
         bench.Subcommands.Add(operatorsCommand);
         return bench;
     }

@@ -5,6 +5,7 @@ using System.Text;
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Datasets;
 using DeepImagine.GpuLearner.Jobs;
+using DeepImagine.Model;
 using DeepImagine.Model.Store;
 using DeepImagine.GpuLearner.Training;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,8 @@ namespace DeepImagine.Cli;
 /// </summary>
 internal static class OperatorsBenchmark
 {
-    public static async Task<int> RunAsync(string storeDirectory, string[] pretrainSettings, string[] sftSettings, string[] factors, bool probe, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string storeDirectory, string[] pretrainSettings, string[] sftSettings, string[] factors, bool probe, CancellationToken cancellationToken,
+        bool readout = false)
     {
         using var host = CliHost.Create(withBus: false);
         using var api = new GatewayApi(host.Configuration());
@@ -38,6 +40,11 @@ internal static class OperatorsBenchmark
             return 0;
         }
         var store = new ModelStore(Path.GetFullPath(storeDirectory));
+        if (readout)
+        {
+            await ReadoutAsync(store, new TraceGeneratorDatasets(http), dataset.DatasetId, chosen, sft, cancellationToken);
+            return 0;
+        }
         // The executor's own log (each evaluation with a sample answer) shows with Logging__LogLevel__DeepImagine=Information.
         var executor = new TrainingExecutor(store, new TraceGeneratorDatasets(http), host.Services.GetRequiredService<ILoggerFactory>().CreateLogger<TrainingExecutor>());
         var total = Stopwatch.StartNew();
@@ -59,12 +66,51 @@ internal static class OperatorsBenchmark
                 + $"majority_acc={Metric(m, "majority_acc")} val_examples={Metric(m, "val_examples")} parseable={Metric(m, "val_parseable_rate")} "
                 + $"precision(h/l/s)={Metric(m, "val_precision_higher")}/{Metric(m, "val_precision_lower")}/{Metric(m, "val_precision_same")} "
                 + $"recall(h/l/s)={Metric(m, "val_recall_higher")}/{Metric(m, "val_recall_lower")}/{Metric(m, "val_recall_same")} "
+                + $"auc(h/l,changed/same)={Metric(m, "val_auc_higher_vs_lower")}/{Metric(m, "val_auc_changed_vs_same")} change_score_sd={Metric(m, "val_change_score_sd")} "
                 + $"val_loss={Metric(m, "val_loss")} train_loss={Metric(m, "train_loss")} seconds={seconds:0} cpu_seconds={cpu:0}");
         }
         var cpuTotal = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds;
         Console.WriteLine($"total seconds={total.Elapsed.TotalSeconds:0} cpu_seconds={cpuTotal:0} pretrain=[{string.Join(' ', pretrainSettings)}] sft=[{string.Join(' ', sftSettings)}]");
         return 0;
     }
+
+    /// <summary>
+    /// Trains nothing: reads each factor's newest operator already in the store on the job's validation subset with the
+    /// job's own scoring (<see cref="DirectionEvaluator.Evaluate"/>), so operators trained elsewhere (make train's) can be
+    /// examined: accuracy, majority, and what the reading's scores know (<see cref="DirectionSignal"/>).
+    /// </summary>
+    private static async Task ReadoutAsync(ModelStore store, TraceGeneratorDatasets datasets, Guid datasetId, string[] factors, JobSettings sft, CancellationToken cancellationToken)
+    {
+        foreach (var factor in factors)
+        {
+            var version = NewestOperator(store, factor);
+            var validation = await datasets.ExamplesAsync(datasetId, JobValidator.Validation, factor, cancellationToken);
+            if (validation.Count == 0) throw new ArgumentException($"--readout: dataset {datasetId} has no validation examples for factor '{factor}'");
+            var subset = DirectionEvaluator.ValidationSubset(validation, sft.EvalExamples);
+            var clock = Stopwatch.StartNew();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var (model, tokenizer) = StoredModels.Load(store, version, TorchDevice.Default);
+            using (model)
+            {
+                var score = DirectionEvaluator.Evaluate(model, tokenizer, subset, DirectionEvaluator.AnswerBudget(sft, tokenizer, subset),
+                    sft.WithTrace ? null : sft.EvalFreeExamples);
+                var signal = score.Signal!;
+                Console.WriteLine($"factor={factor} operator={version.RelativePath} val_direction_acc={F(score.DirectionAccuracy)} majority_acc={F(score.MajorityAccuracy)} "
+                    + $"val_examples={score.Examples} recall(h/l/s)={F(score.Recall["higher"])}/{F(score.Recall["lower"])}/{F(score.Recall["same"])} "
+                    + $"auc(h/l,changed/same)={F(signal.HigherVersusLowerAuc)}/{F(signal.ChangedVersusSameAuc)} change_score_sd={F(signal.ChangeScoreSpread)} "
+                    + $"seconds={clock.Elapsed.TotalSeconds:0} cpu_seconds={(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0}");
+            }
+        }
+    }
+
+    /// <summary>The newest operator of a factor in the store: a lora version named as sft jobs name them, &lt;base&gt;-&lt;factor&gt;.</summary>
+    internal static StoredVersion NewestOperator(ModelStore store, string factor) =>
+        store.AllVersions()
+            .Where(v => v.Manifest.Kind == ModelStore.LoraKind && v.Manifest.Name == $"{v.Manifest.ParentModel}-{factor}")
+            .MaxBy(v => v.Manifest.CreatedAt)
+        ?? throw new ArgumentException($"--readout: the store {store.Root} has no operator for factor '{factor}' (a lora version named <base>-{factor})");
+
+    private static string F(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "na";
 
     private static async Task<(TrainingOutcome Outcome, double Seconds, double CpuSeconds)> TimedAsync(Func<Task<TrainingOutcome>> run)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Datasets;
 using DeepImagine.GpuLearner.Jobs;
+using DeepImagine.GpuLearner.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -26,7 +27,7 @@ internal static class OperatorsProbe
             var validation = await datasets.ExamplesAsync(datasetId, JobValidator.Validation, factor, cancellationToken);
             if (train.Count == 0 || validation.Count == 0)
                 throw new ArgumentException($"factor {factor}: the dataset has {train.Count} train and {validation.Count} validation examples; the probe needs both");
-            var subset = validation.OrderBy(e => e.ExampleId).Take(evalExamples).ToList();
+            var subset = DirectionEvaluator.ValidationSubset(validation, evalExamples);
             var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", nameof(ProbeRow.Direction))
                 .Append(ml.Transforms.Text.FeaturizeText("StateFeatures", nameof(ProbeRow.State)))
                 .Append(ml.Transforms.Text.FeaturizeText("FromFeatures", nameof(ProbeRow.From)))

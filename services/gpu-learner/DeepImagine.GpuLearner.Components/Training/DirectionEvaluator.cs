@@ -1,4 +1,5 @@
 using DeepImagine.Contracts.V1;
+using DeepImagine.GpuLearner.Jobs;
 using DeepImagine.Imagining;
 using DeepImagine.Model;
 
@@ -26,11 +27,24 @@ public sealed record DirectionScore(
     double? LogRatioMeanAbsoluteError,
     IReadOnlyDictionary<string, double?> Precision,
     IReadOnlyDictionary<string, double?> Recall,
-    string SampleCompletion);
+    string SampleCompletion)
+{
+    /// <summary>What the constrained reading's scores know beyond the answers they chose (set by <see cref="DirectionEvaluator.Evaluate"/>).</summary>
+    public DirectionSignal? Signal { get; init; }
+}
 
 public static class DirectionEvaluator
 {
     private const int GenerationBatch = 8;
+
+    /// <summary>The validation examples a job scores: a fixed subset (by example id), so every evaluation scores the same ones.</summary>
+    public static IReadOnlyList<StepExampleRecord> ValidationSubset(IEnumerable<StepExampleRecord> validation, int count) =>
+        validation.OrderBy(e => e.ExampleId).Take(count).ToList();
+
+    /// <summary>Room for a free answer: the job's budget when set, else the longest target answer of the examples plus a margin.</summary>
+    public static int AnswerBudget(JobSettings settings, ChatTokenizer tokenizer, IReadOnlyList<StepExampleRecord> examples) =>
+        settings.EvalMaxNewTokens > 0 ? settings.EvalMaxNewTokens
+            : examples.Max(e => tokenizer.Encode(TargetCompletion(e, settings.WithTrace)).Count) + 16;
 
     public static IReadOnlyList<ChatMessage> PromptMessages(StepExampleRecord example) =>
         string.IsNullOrEmpty(example.System)
@@ -90,11 +104,11 @@ public static class DirectionEvaluator
     {
         var generated = Math.Clamp(freeExamples ?? examples.Count, 0, examples.Count);
         var free = new List<string>(generated);
-        var constrained = new List<string>(examples.Count);
+        var constrained = new List<ScoredResult>(examples.Count);
         model.eval();
         ScoreContinuations score = (prefix, options) => TextGenerator.ScoreTextOptions(model, tokenizer, prefix, options);
         var readAfterEmptyTrace = examples.Skip(generated)
-            .Select(e => ResultScoring.Choose(tokenizer.FormatChat(PromptMessages(e), addGenerationPrompt: true), "", null, score).Completion).ToList();
+            .Select(e => ResultScoring.Choose(tokenizer.FormatChat(PromptMessages(e), addGenerationPrompt: true), "", null, score)).ToList();
         for (var start = 0; start < generated; start += GenerationBatch)
         {
             var contexts = examples.Skip(start).Take(Math.Min(GenerationBatch, generated - start))
@@ -110,12 +124,14 @@ public static class DirectionEvaluator
                 var text = results[i].Text;
                 free.Add(text);
                 var parsed = StepAnswer.Parse(text);
-                var scored = ResultScoring.Choose(contexts[i], ResultScoring.TraceOf(text), parsed.LogRatio, score);
-                constrained.Add(scored.Completion);
+                constrained.Add(ResultScoring.Choose(contexts[i], ResultScoring.TraceOf(text), parsed.LogRatio, score));
             }
         }
         constrained.AddRange(readAfterEmptyTrace);
-        return Score(examples, free, constrained);
+        return Score(examples, free, constrained.Select(c => c.Completion).ToList()) with
+        {
+            Signal = DirectionSignal.Of(examples, constrained.Select(c => c.DirectionProbabilities).ToList()),
+        };
     }
 
     /// <summary>

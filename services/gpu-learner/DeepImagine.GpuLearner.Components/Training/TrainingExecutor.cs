@@ -142,8 +142,7 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
         var validationExamples = await datasets.ExamplesAsync(datasetId, JobValidator.Validation, job.Factor, cancellationToken);
         if (trainExamples.Count == 0) throw new JobValidationException("factor", $"the train split of dataset {datasetId} is empty for {job.Factor ?? "all factors"}");
         if (validationExamples.Count == 0) throw new JobValidationException("factor", $"the validation split of dataset {datasetId} is empty for {job.Factor ?? "all factors"}");
-        // A fixed subset (by example id), so every evaluation of the job scores the same examples.
-        var evalSubset = validationExamples.OrderBy(e => e.ExampleId).Take(settings.EvalExamples).ToList();
+        var evalSubset = DirectionEvaluator.ValidationSubset(validationExamples, settings.EvalExamples);
 
         var baseVersion = store.Find(job.BaseModel!, job.BaseVersion)
             ?? throw new JobValidationException("baseModel", $"model '{job.BaseModel}' v{job.BaseVersion} is no longer in the store");
@@ -170,9 +169,7 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
             throw new JobValidationException("hyperParameters.max_seq_len", $"every train example is longer than {settings.MaxSequenceLength} tokens; raise max_seq_len");
         logger.LogInformation("job {JobId}: {Kept} of {Total} train examples fit in {MaxSequenceLength} tokens", job.JobId, train.Count, trainExamples.Count, settings.MaxSequenceLength);
         var eval = evalSubset.Select(e => DirectionEvaluator.ToSftExample(e, settings.WithTrace)).ToList();
-        // Room to write the longest target answer of the evaluated examples, unless a budget was set.
-        var maxNewTokens = settings.EvalMaxNewTokens > 0 ? settings.EvalMaxNewTokens
-            : evalSubset.Max(e => tokenizer.Encode(DirectionEvaluator.TargetCompletion(e, settings.WithTrace)).Count) + 16;
+        var maxNewTokens = DirectionEvaluator.AnswerBudget(settings, tokenizer, evalSubset);
         using var trainer = new SftTrainer(model, tokenizer, Options(settings, packing: false));
         if (resuming) Resume(trainer, checkpoint, job);
 
@@ -195,6 +192,9 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
             };
             if (score.SignificanceAccuracy is { } s) values["val_significance_acc"] = s;
             if (score.LogRatioMeanAbsoluteError is { } e) values["val_log_ratio_mae"] = e;
+            if (score.Signal?.HigherVersusLowerAuc is { } hl) values["val_auc_higher_vs_lower"] = hl;
+            if (score.Signal?.ChangedVersusSameAuc is { } cs) values["val_auc_changed_vs_same"] = cs;
+            if (score.Signal is { } signal) values["val_change_score_sd"] = signal.ChangeScoreSpread;
             foreach (var (direction, precision) in score.Precision) if (precision is { } p) values[$"val_precision_{direction}"] = p;
             foreach (var (direction, recall) in score.Recall) if (recall is { } r) values[$"val_recall_{direction}"] = r;
             logger.LogInformation("job {JobId} step {Step}: val_direction_acc={Accuracy:F3} (free {Free:F3}) majority_acc={Majority:F3} ({MajorityDirection}) parseable={Parseable:F2}; first answer: {Sample}",
