@@ -11,8 +11,8 @@ namespace DeepImagine.ServiceDefaults;
 public sealed class BusWatchdogOptions
 {
     /// <summary>
-    /// A message received this long ago and still not done, a publish or send still unconfirmed after this long, or a
-    /// bus unhealthy this long, means the bus is wedged. Longer than the slowest consumer of the service (a service
+    /// A message received this long ago and still not done, or a publish or send still unconfirmed after this long,
+    /// means the bus is wedged. Longer than the slowest consumer of the service (a service
     /// with slow consumers sets more); 0 turns the watchdog off.
     /// </summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -85,30 +85,23 @@ public sealed class BusActivity : IReceiveObserver, IPublishObserver, ISendObser
 /// cannot be started again in-process once stopped. A fresh process reconnects; what was held unacknowledged was
 /// requeued by the broker and consumers are idempotent, so nothing is lost or stored twice.
 /// </summary>
-public sealed class BusWatchdog(BusActivity activity, IBusControl bus, IHostApplicationLifetime lifetime, IOptions<BusWatchdogOptions> options,
+public sealed class BusWatchdog(BusActivity activity, IHostApplicationLifetime lifetime, IOptions<BusWatchdogOptions> options,
     ILogger<BusWatchdog> log) : BackgroundService
 {
     /// <summary>EX_TEMPFAIL, "try again": the supervisors restart on it.</summary>
     public const int ExitCode = 75;
 
-    private long unhealthySince;
-
-    /// <summary>Why the bus counts as wedged now, or null while it does not.</summary>
+    /// <summary>
+    /// Why the bus counts as wedged now, or null while it does not. Only unfinished work counts: a bus that is merely
+    /// unhealthy (the broker is down) reconnects by itself, and a restart would not bring the broker back.
+    /// </summary>
     public string? Stall()
     {
         var limit = options.Value.StallTimeout;
         if (limit <= TimeSpan.Zero) return null;
-        if (activity.Oldest() is { } oldest && oldest.Age > limit)
-            return $"{oldest.What} has not finished after {oldest.Age.TotalSeconds:0} s (RabbitMq:StallTimeout {limit.TotalSeconds:0} s)";
-        var health = bus.CheckHealth();
-        if (health.Status != BusHealthStatus.Unhealthy)
-        {
-            Interlocked.Exchange(ref unhealthySince, 0);
-            return null;
-        }
-        var since = Interlocked.CompareExchange(ref unhealthySince, Stopwatch.GetTimestamp(), 0);
-        var unhealthyFor = since == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(since);
-        return unhealthyFor > limit ? $"the bus has been unhealthy for {unhealthyFor.TotalSeconds:0} s: {health.Description}" : null;
+        return activity.Oldest() is { } oldest && oldest.Age > limit
+            ? $"{oldest.What} has not finished after {oldest.Age.TotalSeconds:0} s (RabbitMq:StallTimeout {limit.TotalSeconds:0} s)"
+            : null;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

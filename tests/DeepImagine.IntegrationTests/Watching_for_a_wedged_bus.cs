@@ -41,7 +41,7 @@ public sealed class Watching_for_a_wedged_bus
     }
 
     private static BusWatchdog Watchdog(ServiceProvider provider, BusActivity activity, IHostApplicationLifetime lifetime, TimeSpan stallTimeout) =>
-        new(activity, provider.GetRequiredService<IBusControl>(), lifetime,
+        new(activity, lifetime,
             Options.Create(new BusWatchdogOptions { StallTimeout = stallTimeout, CheckEvery = TimeSpan.FromMilliseconds(50) }),
             NullLogger<BusWatchdog>.Instance);
 
