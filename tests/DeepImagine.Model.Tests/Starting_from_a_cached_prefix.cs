@@ -68,13 +68,19 @@ public class Starting_from_a_cached_prefix
         using var together = TextGenerator.Start(model, tokenizer, prompts, options, prefix);
         string[] words = ["higher", "lower", "same", "placebo"];
         var texts = questions.Select((q, i) => tokenizer.FormatChat([new ChatMessage("system", System), new ChatMessage("user", q)], addGenerationPrompt: true) + together.Results[i].Text).ToList();
+        // Options of several tokens are read side by side in one pass; a second field is read after the first on the same cache.
+        Assert.Contains(TextGenerator.SplitTextOptions(tokenizer, texts[0], words).Continuations, c => c.Count > 1);
         var scores = together.ScoreTextOptions(texts, words);
+        string[] second = ["yes", "no", "unknown"];
+        var thenTexts = texts.Select(t => t + "higher significant=").ToList();
+        var thenScores = together.ScoreTextOptions(thenTexts, second);
         for (var i = 0; i < prompts.Count; i++)
         {
             using var alone = TextGenerator.Start(model, tokenizer, [prompts[i]], options);
             Assert.Equal(alone.Results[0].Tokens, together.Results[i].Tokens);
             Assert.Equal(alone.Results[0].LogProbs, together.Results[i].LogProbs, (x, y) => Math.Abs(x - y) < 1e-4);
-            Assert.Equal(alone.ScoreTextOptions([texts[i]], words)[0], scores[i], (x, y) => Math.Abs(x - y) < 1e-4);
+            Assert.Equal(TextGenerator.ScoreTextOptions(model, tokenizer, texts[i], words), scores[i], (x, y) => Math.Abs(x - y) < 1e-4);
+            Assert.Equal(TextGenerator.ScoreTextOptions(model, tokenizer, thenTexts[i], second), thenScores[i], (x, y) => Math.Abs(x - y) < 1e-4);
         }
     }
 
