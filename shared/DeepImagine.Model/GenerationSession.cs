@@ -64,12 +64,110 @@ public sealed class GenerationSession : IDisposable
                 for (var o = 0; o < options.Count; o++) scores[b][o] = last[b][split[b].Continuations[o][0]];
             return scores;
         }
-        for (var o = 0; o < options.Count; o++)
+        return ReadSideBySide(split);
+    }
+
+    /// <summary>
+    /// Every option of every row in one pass: a row feeds what its cache lacks of the shared part (at least its last
+    /// token, whose logits give each option's first token), then each option's tokens side by side, each option at the
+    /// positions it has after the text and seeing the text and its own earlier tokens only, so the sums are those of
+    /// reading the options one after another. The shared part stays in the cache; the options' columns are masked out.
+    /// </summary>
+    private double[][] ReadSideBySide(IReadOnlyList<(IReadOnlyList<int> Shared, IReadOnlyList<IReadOnlyList<int>> Continuations)> split)
+    {
+        var batch = split.Count;
+        var heads = new List<int>[batch];
+        var basePositions = new int[batch];
+        for (var b = 0; b < batch; b++)
         {
-            var option = o;
-            var (sums, _) = Read(split.Select(s => (IReadOnlyList<int>)[.. s.Shared, .. s.Continuations[option]]).ToList(), split.Select(s => s.Shared.Count).ToList());
-            for (var b = 0; b < texts.Count; b++) scores[b][o] = sums[b];
+            var shared = split[b].Shared;
+            var common = 0;
+            while (common < shared.Count - 1 && common < visible[b].Count && visible[b][common].Token == shared[common]) common++;
+            foreach (var (_, column) in visible[b].Skip(common)) keep[b][column] = 0;
+            visible[b].RemoveRange(common, visible[b].Count - common);
+            heads[b] = shared.Skip(common).ToList();
+            basePositions[b] = common;
         }
+        var width = Enumerable.Range(0, batch).Max(b => heads[b].Count + split[b].Continuations.Sum(c => c.Count));
+        var past = keep[0].Count;
+        var total = past + width;
+        var ids = new long[batch * width];
+        var positions = new long[batch * width];
+        var allowed = new bool[batch * width * total];
+        // Per row and option: the column of each option token, to read its log-probability from the column before.
+        var optionColumns = new List<int>[batch][];
+        for (var b = 0; b < batch; b++)
+        {
+            var head = heads[b];
+            var columnOf = new List<int>();
+            for (var i = 0; i < width; i++) ids[b * width + i] = tokenizer.PadId;
+            void Allow(int query, int key) => allowed[((long)b * width + query) * total + key] = true;
+            for (var i = 0; i < head.Count; i++)
+            {
+                ids[b * width + i] = head[i];
+                positions[b * width + i] = basePositions[b] + i;
+                for (var c = 0; c < past; c++) if (keep[b][c] != 0) Allow(i, c);
+                for (var j = 0; j <= i; j++) Allow(i, past + j);
+            }
+            var at = head.Count;
+            optionColumns[b] = new List<int>[split[b].Continuations.Count];
+            for (var o = 0; o < split[b].Continuations.Count; o++)
+            {
+                var option = split[b].Continuations[o];
+                optionColumns[b][o] = [];
+                for (var j = 0; j < option.Count; j++)
+                {
+                    var query = at + j;
+                    ids[b * width + query] = option[j];
+                    positions[b * width + query] = basePositions[b] + head.Count + j;
+                    for (var c = 0; c < past; c++) if (keep[b][c] != 0) Allow(query, c);
+                    for (var h = 0; h < head.Count; h++) Allow(query, past + h);
+                    for (var k = 0; k <= j; k++) Allow(query, past + at + k);
+                    optionColumns[b][o].Add(query);
+                }
+                at += option.Count;
+            }
+            // Padding queries see themselves only (a row with nothing to attend to would give NaN).
+            for (var q = at; q < width; q++) Allow(q, past + q);
+        }
+        var scores = new double[batch][];
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+        {
+            model.eval();
+            var device = model.Device;
+            var logits = model.Logits(tensor(ids, device: device).view(batch, width), tensor(positions, device: device).view(batch, width),
+                tensor(allowed, device: device).view(batch, 1, width, total), cache!);
+            // Option token j of a row is predicted at the column before it: the head's last for j = 0.
+            var from = new List<long>();
+            var target = new List<long>();
+            for (var b = 0; b < batch; b++)
+                for (var o = 0; o < optionColumns[b].Length; o++)
+                    for (var j = 0; j < optionColumns[b][o].Count; j++)
+                    {
+                        from.Add((long)b * width + (j == 0 ? heads[b].Count - 1 : optionColumns[b][o][j - 1]));
+                        target.Add(split[b].Continuations[o][j]);
+                    }
+            var logProbs = logits.view(batch * width, -1).index_select(0, tensor(from.ToArray(), device: device)).log_softmax(-1)
+                .gather(1, tensor(target.ToArray(), device: device).unsqueeze(1)).squeeze(1).to(ScalarType.Float64).cpu().data<double>().ToArray();
+            var n = 0;
+            for (var b = 0; b < batch; b++)
+            {
+                scores[b] = new double[optionColumns[b].Length];
+                for (var o = 0; o < optionColumns[b].Length; o++)
+                    for (var j = 0; j < optionColumns[b][o].Count; j++) scores[b][o] += logProbs[n++];
+            }
+        }
+        for (var b = 0; b < batch; b++)
+        {
+            for (var i = 0; i < width; i++)
+            {
+                var isHead = i < heads[b].Count;
+                keep[b].Add(isHead ? 1 : 0);
+                if (isHead) visible[b].Add((heads[b][i], past + i));
+            }
+        }
+        FedTokens += Enumerable.Range(0, batch).Sum(b => heads[b].Count + split[b].Continuations.Sum(c => c.Count));
         return scores;
     }
 

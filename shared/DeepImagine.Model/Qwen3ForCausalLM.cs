@@ -94,6 +94,17 @@ public sealed class Qwen3ForCausalLM : Module<Tensor, Tensor>
         return new CausalLMOutput(LmHead(hidden).MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// Logits [batch, seq, vocab] with every position and every query's visible keys given: <paramref name="positions"/>
+    /// [batch, seq], <paramref name="allowed"/> [batch, 1, seq, past + seq] (true: may attend). For texts fed side by
+    /// side in one pass, each seeing only its own part of the row.
+    /// </summary>
+    internal Tensor Logits(Tensor inputIds, Tensor positions, Tensor allowed, IKVCache cache)
+    {
+        using var scope = NewDisposeScope();
+        return LmHead(model.Forward(inputIds, positions, new AttentionMask(allowed, false), cache)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Logits for <paramref name="inputIds"/> [batch, seq]; with padding, <paramref name="attentionMask"/> [batch, past + seq] is 1 for real tokens.</summary>
     public Tensor Logits(Tensor inputIds, Tensor? attentionMask = null, IKVCache? cache = null) =>
         Forward(new CausalLMInput(inputIds, attentionMask, cache)).Logits;

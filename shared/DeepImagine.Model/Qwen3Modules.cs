@@ -145,6 +145,36 @@ public sealed class KvCache : IKVCache
         return cache;
     }
 
+    /// <summary>
+    /// Copies <paramref name="source"/>'s columns [from, from + count) of every layer into columns [at, at + count) of
+    /// this cache's <paramref name="rows"/> (of <paramref name="batch"/>); before the first placement the columns from
+    /// <paramref name="clearFrom"/> on are zeroed (left padding: masked, but never garbage that could turn into NaN).
+    /// The cache then holds <paramref name="length"/> positions.
+    /// </summary>
+    internal void Place(KvCache source, Tensor rows, int batch, long from, long count, long at, long clearFrom, long length)
+    {
+        for (var layer = 0; layer < _keys.Length; layer++)
+        {
+            var (keys, values) = source.Layer(layer);
+            if (_keys[layer] is { } buffer && buffer.shape[2] < length)
+                throw new InvalidOperationException($"the cache holds {buffer.shape[2]} positions; {length} were to be placed");
+            if (_keys[layer] is null)
+            {
+                var capacity = Math.Max(length, _initialCapacity);
+                _keys[layer] = zeros([batch, keys.shape[1], capacity, keys.shape[3]], dtype: keys.dtype, device: keys.device).DetachFromDisposeScope();
+                _values[layer] = zeros([batch, values.shape[1], capacity, values.shape[3]], dtype: values.dtype, device: values.device).DetachFromDisposeScope();
+            }
+            else if (_length < length)
+            {
+                _keys[layer]!.narrow(2, clearFrom, length - clearFrom).zero_();
+                _values[layer]!.narrow(2, clearFrom, length - clearFrom).zero_();
+            }
+            _keys[layer]!.narrow(2, at, count).index_copy_(0, rows, keys.narrow(2, from, count));
+            _values[layer]!.narrow(2, at, count).index_copy_(0, rows, values.narrow(2, from, count));
+        }
+        _length = length;
+    }
+
     /// <summary>This layer's keys and values so far [batch, kv heads, length, head dim] (views into the buffers).</summary>
     internal (Tensor Keys, Tensor Values) Layer(int layer) => (_keys[layer]!.narrow(2, 0, _length), _values[layer]!.narrow(2, 0, _length));
 

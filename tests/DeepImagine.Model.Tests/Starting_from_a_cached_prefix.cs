@@ -48,6 +48,51 @@ public class Starting_from_a_cached_prefix
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Encodes_rows_of_very_different_lengths_in_groups_with_the_results_of_each_row_alone(bool withPrefix)
+    {
+        var tokenizer = Corpus.Tokenizer;
+        using var model = Qwen3ForCausalLM.CreateRandom(TinyModels.Config(vocab: tokenizer.VocabSize), seed: 46);
+        // Two short questions and two long ones: one left-padded pass would pad the short rows by hundreds of tokens.
+        var longQuestion = string.Join(" ", Enumerable.Repeat(Questions[2], 12));
+        string[] questions = [Questions[1], Questions[0], longQuestion, longQuestion + " Answer briefly."];
+        var prompts = questions.Select(q => (IReadOnlyList<int>)tokenizer.Encode(tokenizer.FormatChat([new ChatMessage("system", System), new ChatMessage("user", q)], addGenerationPrompt: true))).ToList();
+        using var prefix = withPrefix ? PromptPrefix.Compute(model, SystemTurn(tokenizer)) : null;
+        var shared = prefix?.Tokens.Count ?? 0;
+        var groups = TextGenerator.PrefillGroups(prompts.Select(p => p.Count - shared).ToList(), TextGenerator.PrefillGroupCost);
+        Assert.Equal([[0, 1], [2, 3]], groups.Select(g => g.Order().ToArray()).ToList());
+        var options = new GenerationOptions { MaxNewTokens = 6, StopTokenIds = [] };
+
+        using var together = TextGenerator.Start(model, tokenizer, prompts, options, prefix);
+        string[] words = ["higher", "lower", "same", "placebo"];
+        var texts = questions.Select((q, i) => tokenizer.FormatChat([new ChatMessage("system", System), new ChatMessage("user", q)], addGenerationPrompt: true) + together.Results[i].Text).ToList();
+        // Options of several tokens are read side by side in one pass; a second field is read after the first on the same cache.
+        Assert.Contains(TextGenerator.SplitTextOptions(tokenizer, texts[0], words).Continuations, c => c.Count > 1);
+        var scores = together.ScoreTextOptions(texts, words);
+        string[] second = ["yes", "no", "unknown"];
+        var thenTexts = texts.Select(t => t + "higher significant=").ToList();
+        var thenScores = together.ScoreTextOptions(thenTexts, second);
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            using var alone = TextGenerator.Start(model, tokenizer, [prompts[i]], options);
+            Assert.Equal(alone.Results[0].Tokens, together.Results[i].Tokens);
+            Assert.Equal(alone.Results[0].LogProbs, together.Results[i].LogProbs, (x, y) => Math.Abs(x - y) < 1e-4);
+            Assert.Equal(TextGenerator.ScoreTextOptions(model, tokenizer, texts[i], words), scores[i], (x, y) => Math.Abs(x - y) < 1e-4);
+            Assert.Equal(TextGenerator.ScoreTextOptions(model, tokenizer, thenTexts[i], second), thenScores[i], (x, y) => Math.Abs(x - y) < 1e-4);
+        }
+    }
+
+    [Fact]
+    public void Groups_rows_only_where_the_padding_saved_outweighs_another_pass()
+    {
+        Assert.Single(TextGenerator.PrefillGroups([300, 310, 290, 305], costPerPass: 256));
+        Assert.Equal([[1, 0], [2, 3]], TextGenerator.PrefillGroups([20, 10, 400, 410], costPerPass: 256));
+        // With a pass as dear as the padding, one pass stays cheaper.
+        Assert.Single(TextGenerator.PrefillGroups([20, 10, 400, 410], costPerPass: 2000));
+    }
+
     [Fact]
     public void Refuses_prompts_that_do_not_go_on_after_the_prefix_and_a_prefix_of_another_model()
     {

@@ -62,6 +62,29 @@ public sealed class Stopping_steps_at_the_result_line
     }
 
     [Fact]
+    public void A_loaded_lora_operator_is_merged_and_reads_the_steps_of_the_adapter_applied_apart()
+    {
+        using var store = new TinyOperators(withBase: true, adapterFactors: [DeepImagine.Pairs.Factors.Arm]);
+        using var set = OperatorSet.Load(store.Store, TinyOperators.BaseName)!;
+        var merged = set.For(DeepImagine.Pairs.Factors.Arm);
+        Assert.All(merged.Model.Projections, p => Assert.True(p.Projection.IsMerged));
+        var unmergedModel = Checkpoint.Load(store.BaseVersion!.Directory);
+        Checkpoint.LoadAdapter(unmergedModel, store.Store.Find($"{TinyOperators.BaseName}-{DeepImagine.Pairs.Factors.Arm}")!.Directory);
+        using var unmerged = new StepOperator("unmerged@v1", unmergedModel, merged.Tokenizer);
+
+        var fromMerged = StepRunner.Run(merged, Prompts, maxNewTokens: 12);
+        var fromUnmerged = StepRunner.Run(unmerged, Prompts, maxNewTokens: 12);
+        for (var i = 0; i < Prompts.Length; i++)
+        {
+            Assert.Equal(fromUnmerged[i].Completion, fromMerged[i].Completion);
+            Assert.Equal(fromUnmerged[i].Distribution.Higher, fromMerged[i].Distribution.Higher, 1e-4);
+            Assert.Equal(fromUnmerged[i].Distribution.Lower, fromMerged[i].Distribution.Lower, 1e-4);
+            Assert.Equal(fromUnmerged[i].Distribution.Same, fromMerged[i].Distribution.Same, 1e-4);
+            Assert.Equal(fromUnmerged[i].Distribution.Significant, fromMerged[i].Distribution.Significant, 1e-4);
+        }
+    }
+
+    [Fact]
     public void Step_prompts_start_from_the_operators_cached_system_turn()
     {
         using var store = new TinyOperators(withBase: true);

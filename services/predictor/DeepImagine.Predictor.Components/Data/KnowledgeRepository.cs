@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Microsoft.Extensions.Caching.Memory;
 using DeepImagine.Imagining.Questions;
 using DeepImagine.Predictor.Engine;
 using DeepImagine.Trials;
@@ -71,25 +72,20 @@ public sealed class KnowledgeRepository(NpgsqlDataSource db) : IAnchorSource
         // Words are [a-z0-9]{3,} (AnchorRanking.Words), so they are safe tsquery terms; any of them may match.
         var query = string.Join(" | ", words.Order(StringComparer.Ordinal));
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        // Ranked on the keys first, then only the chosen rows' documents are read: a trial's JSON is tens of kilobytes,
-        // and reading it for every matching row before the limit made the query several times slower.
-        var rows = await connection.QueryAsync<(string Item, string? Trial, DateOnly? ResultsDate)>(new CommandDefinition("""
-            with ranked as (
-                select nct_id, endpoint_key,
-                       (case when @Query <> '' then ts_rank(document, to_tsquery('english', @Query)) else 0 end)
-                       + (case when interventions && @Interventions then 1 else 0 end)
-                       + public.similarity(title, @Title) as score
-                from knowledge
-                where nct_id <> @NctId
-                  and (@Cutoff::date is null or results_date is null or results_date <= @Cutoff::date)
-                  and ((@Query <> '' and document @@ to_tsquery('english', @Query))
-                       or interventions && @Interventions
-                       or title operator(public.%) @Title)
-                order by score desc, nct_id, endpoint_key
-                limit @Limit)
-            select k.item::text, k.trial::text, k.results_date
-            from ranked r join knowledge k using (nct_id, endpoint_key)
-            order by r.score desc, r.nct_id, r.endpoint_key
+        // Ranked on the keys alone; the documents (a trial's JSON averages 64 KB, about 50 candidates a request) are read
+        // and parsed only for rows not parsed before at the same version: the same anchors come back request after request.
+        var keys = (await connection.QueryAsync<(string NctId, string EndpointKey, DateTime UpdatedAt)>(new CommandDefinition("""
+            select nct_id, endpoint_key, updated_at
+            from knowledge
+            where nct_id <> @NctId
+              and (@Cutoff::date is null or results_date is null or results_date <= @Cutoff::date)
+              and ((@Query <> '' and document @@ to_tsquery('english', @Query))
+                   or interventions && @Interventions
+                   or title operator(public.%) @Title)
+            order by (case when @Query <> '' then ts_rank(document, to_tsquery('english', @Query)) else 0 end)
+                     + (case when interventions && @Interventions then 1 else 0 end)
+                     + public.similarity(title, @Title) desc, nct_id, endpoint_key
+            limit @Limit
             """, new
         {
             target.NctId,
@@ -98,12 +94,40 @@ public sealed class KnowledgeRepository(NpgsqlDataSource db) : IAnchorSource
             Interventions = AnchorRanking.InterventionKeys(target.Item).ToArray(),
             Title = target.Item.BriefTitle ?? "",
             Limit = limit,
-        }, cancellationToken: cancellationToken));
-        return rows.Select(r => new KnowledgeItem(
-            JsonSerializer.Deserialize<CtOpenItem>(r.Item)!,
-            r.Trial is null ? null : TrialJson.Deserialize(r.Trial),
-            r.ResultsDate)).ToList();
+        }, cancellationToken: cancellationToken))).ToList();
+        var found = new Dictionary<(string, string), KnowledgeItem>();
+        var missing = new List<(string NctId, string EndpointKey)>();
+        foreach (var key in keys)
+        {
+            if (parsed.TryGetValue((key.NctId, key.EndpointKey), out ParsedKnowledge? known) && known!.UpdatedAt == key.UpdatedAt) found[(key.NctId, key.EndpointKey)] = known.Item;
+            else missing.Add((key.NctId, key.EndpointKey));
+        }
+        if (missing.Count > 0)
+        {
+            var rows = await connection.QueryAsync<(string NctId, string EndpointKey, DateTime UpdatedAt, string Item, string? Trial, DateOnly? ResultsDate)>(new CommandDefinition("""
+                select k.nct_id, k.endpoint_key, k.updated_at, k.item::text, k.trial::text, k.results_date
+                from knowledge k join unnest(@NctIds, @EndpointKeys) as wanted(nct_id, endpoint_key) using (nct_id, endpoint_key)
+                """, new
+            {
+                NctIds = missing.Select(m => m.NctId).ToArray(),
+                EndpointKeys = missing.Select(m => m.EndpointKey).ToArray(),
+            }, cancellationToken: cancellationToken));
+            foreach (var r in rows)
+            {
+                var item = new KnowledgeItem(JsonSerializer.Deserialize<CtOpenItem>(r.Item)!, r.Trial is null ? null : TrialJson.Deserialize(r.Trial), r.ResultsDate);
+                parsed.Set((r.NctId, r.EndpointKey), new ParsedKnowledge(r.UpdatedAt, item), new MemoryCacheEntryOptions { Size = 1 });
+                found[(r.NctId, r.EndpointKey)] = item;
+            }
+        }
+        // In rank order; a row removed between the two reads is left out.
+        return keys.Where(k => found.ContainsKey((k.NctId, k.EndpointKey))).Select(k => found[(k.NctId, k.EndpointKey)]).ToList();
     }
+
+    /// <summary>Parsed knowledge rows kept between requests (by NCT id and endpoint key, valid for one <c>updated_at</c>).</summary>
+    public const int ParsedCapacity = 2048;
+    private readonly MemoryCache parsed = new(new MemoryCacheOptions { SizeLimit = ParsedCapacity });
+
+    private sealed record ParsedKnowledge(DateTime UpdatedAt, KnowledgeItem Item);
 
     public async Task<double[]> ClassPriorAsync(string questionClass, int optionCount, CancellationToken cancellationToken)
     {

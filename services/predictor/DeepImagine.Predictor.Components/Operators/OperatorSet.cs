@@ -88,7 +88,13 @@ public sealed class OperatorSet : IDisposable
                 if (!byModel.TryGetValue(id, out var op))
                 {
                     var model = Checkpoint.Load(baseVersion.Directory, TorchDevice.Default);
-                    if (adapter is not null) Checkpoint.LoadAdapter(model, adapter.Directory);
+                    if (adapter is not null)
+                    {
+                        Checkpoint.LoadAdapter(model, adapter.Directory);
+                        // Served, never trained here: folding the adapter into the weights gives the same outputs with
+                        // one matrix product per projection instead of three (and their extra operations).
+                        model.MergeLora();
+                    }
                     model.eval();
                     op = new StepOperator(id, model, ChatTokenizer.Load(baseVersion.Directory));
                     byModel[id] = op;
