@@ -172,9 +172,16 @@ internal static class CliCommands
         var ctOpen = new Option<string>("--file") { Description = "CT Open file: its items are the knowledge and the requests", DefaultValueFactory = _ => "data/benchmarks/ct-open/winter-2025.json" };
         var requests = new Option<int>("--requests") { Description = "prediction requests in all", DefaultValueFactory = _ => 64 };
         var clients = new Option<int>("--clients") { Description = "concurrent clients", DefaultValueFactory = _ => 8 };
-        var predictCommand = new Command("predict", "Prediction latency and throughput through the gateway (CT Open items, concurrent clients).") { ctOpen, requests, clients, report };
+        var warmup = new Option<int>("--warmup")
+        {
+            Description = "requests sent first and not measured (items from the file's end, none of the measured ones)",
+            DefaultValueFactory = _ => 16,
+        };
+        var predictCommand = new Command("predict", "Prediction latency and throughput through the gateway (CT Open items, concurrent clients).")
+            { ctOpen, requests, clients, warmup, report };
         predictCommand.SetAction(async (result, cancellationToken) =>
-            await PredictBenchmark.RunAsync(result.GetValue(ctOpen)!, result.GetValue(requests), result.GetValue(clients), result.GetValue(report), cancellationToken));
+            await PredictBenchmark.RunAsync(result.GetValue(ctOpen)!, result.GetValue(requests), result.GetValue(clients), result.GetValue(warmup),
+                result.GetValue(report), cancellationToken));
         bench.Subcommands.Add(predictCommand);
         var store = new Option<string>("--store") { Description = "private model store (bases trained with the same settings are reused)", DefaultValueFactory = _ => ".run/bench-operators" };
         var pretrainSet = new Option<string[]>("--pretrain-set") { Description = "pretrain hyper-parameter name=value (repeatable)", AllowMultipleArgumentsPerToken = true };

@@ -8,14 +8,17 @@ namespace DeepImagine.Cli;
 /// <c>bench predict</c>: CT Open items posted to <c>POST /api/predictions</c> through the gateway by concurrent clients,
 /// after the same file's items are loaded as knowledge (a target never anchors on itself). Latency per request from
 /// send to full response; the last line is <c>p50_ms= p99_ms= rps= anchors=</c> (anchors: chains per question, mean).
+/// The measurement is of a serving predictor: <c>--warmup</c> requests go first, unmeasured, with items from the file's
+/// end that are not among the measured ones (code compiled, model loaded; no measured target's answer pre-computed).
 /// </summary>
 internal static class PredictBenchmark
 {
     private const string Section = "predict";
 
-    public static async Task<int> RunAsync(string file, int requests, int clients, string? report, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string file, int requests, int clients, int warmup, string? report, CancellationToken cancellationToken)
     {
         if (requests < 1) throw new ArgumentException($"--requests is {requests}; give at least 1");
+        if (warmup < 0) throw new ArgumentException($"--warmup is {warmup}; give 0 or more");
         if (clients < 1) throw new ArgumentException($"--clients is {clients}; give at least 1");
         if (!File.Exists(file)) throw new FileNotFoundException($"--file: no CT Open file at '{file}'", file);
         var benchmark = JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new ArgumentException($"--file {file}: not a JSON object");
@@ -27,6 +30,23 @@ internal static class PredictBenchmark
         using var api = new GatewayApi(host.Configuration(), TimeSpan.FromMinutes(15));
         var imported = await api.PostJsonAsync("api/knowledge/ct-open", benchmark, "knowledge", cancellationToken);
         Console.WriteLine($"knowledge: {imported["endpoints"]} endpoints from {file} ({imported["knowledgeEndpoints"]} in the predictor's store)");
+
+        if (warmup > 0)
+        {
+            if (requests + warmup > items.Count)
+                throw new ArgumentException($"--requests {requests} and --warmup {warmup}: the file has {items.Count} items, so the warm-up would repeat measured ones");
+            var warm = -1;
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref warm)) < warmup)
+                {
+                    var item = items[items.Count - 1 - i]!.DeepClone();
+                    await api.PostJsonAsync("api/predictions", new JsonObject { ["item"] = item }, $"warm-up item {item["nct_id"]}", cancellationToken);
+                }
+            }));
+            Console.WriteLine($"warm-up: {warmup} requests (the file's last items), not measured");
+        }
 
         var latencies = new List<double>();
         var chains = new List<int>();
@@ -72,7 +92,7 @@ internal static class PredictBenchmark
             BenchmarkReport.Update(report, Section, $"""
                 ## Prediction latency (`make bench-predict`)
 
-                {requests} `POST /api/predictions` of CT Open items ({file}) by {clients} concurrent clients through the gateway, measured
+                {requests} `POST /api/predictions` of CT Open items ({file}) by {clients} concurrent clients through the gateway, after {warmup} unmeasured warm-up requests of other items (the file's last), measured
                 {DateTime.UtcNow:yyyy-MM-dd} on {BenchmarkReport.Machine()}. Operators: `{versions ?? "none"}`.
                 `anchors` is the mean number of anchor chains per question (0: the store had no model and the class prior was answered).
 
