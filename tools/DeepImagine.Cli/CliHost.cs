@@ -34,7 +34,9 @@ internal static class CliHost
         if (withPairMinerData) DeepImagine.PairMiner.Components.PairMinerApplication.AddPairMinerData(builder.Services, builder.Configuration);
         if (withBus)
         {
-            builder.AddMessageBus();
+            // A command is not a supervised service: a publish that cannot finish fails the command (ReliablePublishing gives
+            // up after 5 minutes, and a rerun is idempotent) rather than a watchdog ending it.
+            builder.AddMessageBus(watchdog: false);
             builder.Services.Configure<MassTransitHostOptions>(o => o.StartTimeout = BrokerStartTimeout);
         }
         return builder.Build();
