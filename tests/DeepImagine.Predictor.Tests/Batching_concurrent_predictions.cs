@@ -58,4 +58,35 @@ public sealed class Batching_concurrent_predictions
         // A hand-in is never split: with a bound of 1 every hand-in runs alone, however many wait.
         Assert.True(registry.Steps.BatchesRun >= predictions.Sum(p => p.Chains.SelectMany(c => c.Steps).Select(s => s.Factor).Distinct().Count()));
     }
+
+    [Fact]
+    public async Task Give_the_answers_of_one_worker_with_two_batches_running_at_once()
+    {
+        using var store = new TinyOperators(withBase: true, Factors.Arm);
+        using var one = new OperatorRegistry(store.Store, TinyOperators.BaseName, maxBatchRows: 2);
+        using var two = new OperatorRegistry(store.Store, TinyOperators.BaseName, maxBatchRows: 2, inferenceWorkers: 2);
+        Assert.Equal(2, two.Steps.Workers);
+
+        var sequential = new List<QuestionPrediction>();
+        foreach (var target in Targets) sequential.Add(await Engine(one).PredictAsync(target, 1, CancellationToken.None));
+        // Small batches and every target at once: several batches are in flight, on two threads sharing one model.
+        await two.AcquireAsync(CancellationToken.None).ContinueWith(t => t.Result.Dispose());
+        Task<QuestionPrediction[]> running;
+        using (two.Steps.Hold())
+        {
+            running = Task.WhenAll(Targets.Select(t => Task.Run(() => Engine(two).PredictAsync(t, 1, CancellationToken.None))));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (two.Steps.Waiting < Targets.Length && !running.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(10);
+        }
+        var concurrent = await running;
+        Assert.Equal(2, two.Steps.PeakRunning);
+        Assert.Equal(1, one.Steps.PeakRunning);
+
+        for (var i = 0; i < Targets.Length; i++)
+        {
+            Assert.Equal(sequential[i].Probabilities, concurrent[i].Probabilities, (a, b) => Math.Abs(a - b) < 1e-3);
+            Assert.Equal(sequential[i].Chains.SelectMany(c => c.Steps).Select(s => (s.Factor, s.Trace, s.Result)),
+                concurrent[i].Chains.SelectMany(c => c.Steps).Select(s => (s.Factor, s.Trace, s.Result)));
+        }
+    }
 }

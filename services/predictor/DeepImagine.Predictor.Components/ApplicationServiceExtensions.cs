@@ -32,7 +32,13 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<KnowledgeRepository>();
         services.AddSingleton<IAnchorSource>(sp => sp.GetRequiredService<KnowledgeRepository>());
         services.AddSingleton<PredictionRepository>();
-        services.AddSingleton(sp => new OperatorRegistry(new ModelStore(options.ResolvedModelStore()), options.BaseModel, sp.GetRequiredService<ILogger<OperatorRegistry>>(), options.MaxBatchRows));
+        services.AddSingleton(sp =>
+        {
+            // torch's intra-op threads are process-wide: each concurrent step batch gets its share of the cores.
+            TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / options.InferenceWorkers));
+            return new OperatorRegistry(new ModelStore(options.ResolvedModelStore()), options.BaseModel, sp.GetRequiredService<ILogger<OperatorRegistry>>(),
+                options.MaxBatchRows, options.InferenceWorkers);
+        });
         services.AddSingleton<PredictionEngine>();
         services.AddSingleton<JobSignal>();
         services.AddHostedService<PredictionJobWorker>();

@@ -30,6 +30,12 @@ public sealed class PredictorOptions
     /// <summary>Most step rows (chains × concurrent predictions) run in one batch by the step scheduler.</summary>
     public int MaxBatchRows { get; set; } = StepScheduler.DefaultMaxBatchRows;
 
+    /// <summary>
+    /// Step batches run at once, each on its own thread with its share of the cores for torch. With a model this small,
+    /// two batches on one core each beat one batch on two (measured in docs/benchmarks.md).
+    /// </summary>
+    public int InferenceWorkers { get; set; } = 2;
+
     /// <summary>The base model whose operators are used (<c>make train</c>'s name).</summary>
     public string BaseModel { get; set; } = "deepimagine-base";
 
@@ -45,6 +51,7 @@ public sealed class PredictorOptions
         if (Anchors is < 1 or > 64) throw new ArgumentException($"Predictor:Anchors is {Anchors}; use 1 to 64");
         if (Candidates < Anchors) throw new ArgumentException($"Predictor:Candidates ({Candidates}) must be at least Predictor:Anchors ({Anchors})");
         if (MaxBatchRows is < 1 or > 4096) throw new ArgumentException($"Predictor:MaxBatchRows is {MaxBatchRows}; use 1 to 4096");
+        if (InferenceWorkers is < 1 or > 16) throw new ArgumentException($"Predictor:InferenceWorkers is {InferenceWorkers}; use 1 to 16");
         if (MaxNewTokens is < 8 or > 1024) throw new ArgumentException($"Predictor:MaxNewTokens is {MaxNewTokens}; use 8 to 1024");
         PathPlanner.ValidateOrder(Order, "Predictor:FactorOrder");
     }

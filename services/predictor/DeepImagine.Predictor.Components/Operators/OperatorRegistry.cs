@@ -27,7 +27,8 @@ public sealed class OperatorLease : IDisposable
 /// a lease (<see cref="AcquireAsync"/>) for all its steps, so it runs on one set from start to end, and a replaced set is
 /// disposed when its last lease is returned. Steps of concurrent predictions run together through <see cref="Steps"/>.
 /// </summary>
-public sealed class OperatorRegistry(ModelStore store, string baseName, ILogger<OperatorRegistry>? logger = null, int maxBatchRows = StepScheduler.DefaultMaxBatchRows) : IDisposable
+public sealed class OperatorRegistry(ModelStore store, string baseName, ILogger<OperatorRegistry>? logger = null, int maxBatchRows = StepScheduler.DefaultMaxBatchRows,
+    int inferenceWorkers = 1) : IDisposable
 {
     private readonly SemaphoreSlim loading = new(1, 1);
     private readonly object gate = new();
@@ -38,7 +39,7 @@ public sealed class OperatorRegistry(ModelStore store, string baseName, ILogger<
     public string BaseName { get; } = baseName;
 
     /// <summary>Where every prediction's steps are batched with those of the others waiting.</summary>
-    public StepScheduler Steps { get; } = new(maxBatchRows);
+    public StepScheduler Steps { get; } = new(maxBatchRows, inferenceWorkers);
 
     /// <summary>Why the last reload failed (null after a success).</summary>
     public string? LastError { get; private set; }

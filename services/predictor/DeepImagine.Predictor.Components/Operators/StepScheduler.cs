@@ -14,13 +14,27 @@ public sealed class StepScheduler
     public const int DefaultMaxBatchRows = 64;
     private readonly object gate = new();
     private readonly LinkedList<Pending> waiting = new();
-    private bool working;
+    private int working;
     private int holds;
 
-    public StepScheduler(int maxBatchRows = DefaultMaxBatchRows)
+    public StepScheduler(int maxBatchRows = DefaultMaxBatchRows, int workers = 1)
     {
         if (maxBatchRows < 1) throw new ArgumentOutOfRangeException(nameof(maxBatchRows), maxBatchRows, "Predictor:MaxBatchRows must be at least 1");
+        if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "Predictor:InferenceWorkers must be at least 1");
         MaxBatchRows = maxBatchRows;
+        Workers = workers;
+    }
+
+    /// <summary>Batches run at once, each on its own thread.</summary>
+    public int Workers { get; }
+
+    /// <summary>Most batches that ran at once so far, for measurements.</summary>
+    public int PeakRunning { get; private set; }
+
+    private void StartedUnderLock(int workers)
+    {
+        working += workers;
+        PeakRunning = Math.Max(PeakRunning, working);
     }
 
     public int MaxBatchRows { get; }
@@ -52,14 +66,14 @@ public sealed class StepScheduler
         public void Dispose()
         {
             if (Interlocked.Exchange(ref released, 1) == 1) return;
-            bool start;
+            int start;
             lock (scheduler.gate)
             {
                 scheduler.holds--;
-                start = scheduler.holds == 0 && !scheduler.working && scheduler.waiting.Count > 0;
-                if (start) scheduler.working = true;
+                start = scheduler.holds == 0 ? Math.Min(scheduler.Workers - scheduler.working, scheduler.waiting.Count) : 0;
+                scheduler.StartedUnderLock(start);
             }
-            if (start) _ = Task.Run(scheduler.Work, CancellationToken.None);
+            for (var i = 0; i < start; i++) _ = Task.Run(scheduler.Work, CancellationToken.None);
         }
     }
     private long batchesRun;
@@ -73,8 +87,8 @@ public sealed class StepScheduler
         lock (gate)
         {
             waiting.AddLast(pending);
-            start = !working && holds == 0;
-            if (start) working = true;
+            start = working < Workers && holds == 0;
+            if (start) StartedUnderLock(1);
         }
         // Inference runs off the callers' threads, one batch at a time (the model's own kernels use every core).
         if (start) _ = Task.Run(Work, CancellationToken.None);
@@ -91,7 +105,7 @@ public sealed class StepScheduler
                 batch = holds == 0 ? TakeBatch() : [];
                 if (batch.Count == 0)
                 {
-                    working = false;
+                    working--;
                     return;
                 }
             }
