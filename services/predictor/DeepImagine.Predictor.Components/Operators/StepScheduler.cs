@@ -4,8 +4,9 @@ namespace DeepImagine.Predictor.Operators;
 
 /// <summary>
 /// Runs the steps of concurrent predictions together: each prediction hands in its chains' steps of one factor and
-/// waits; one worker at a time takes the oldest waiting hand-in and every later one on the same operator (same model,
-/// same token budget) up to <see cref="MaxBatchRows"/> rows, and runs them as one batch (<see cref="StepRunner"/>).
+/// waits; a free worker (at most <see cref="Workers"/> run at once) takes the oldest waiting hand-in and every later one
+/// on the same operator (same model, same token budget) up to <see cref="MaxBatchRows"/> rows, and runs them as one batch
+/// (<see cref="StepRunner"/>).
 /// Oldest first, so no prediction waits behind later ones; a hand-in is never split, so a prediction's steps of a
 /// factor stay one batch as they would alone.
 /// </summary>
@@ -90,7 +91,7 @@ public sealed class StepScheduler
             start = working < Workers && holds == 0;
             if (start) StartedUnderLock(1);
         }
-        // Inference runs off the callers' threads, one batch at a time (the model's own kernels use every core).
+        // Inference runs off the callers' threads, at most Workers batches at once (each with its share of the cores).
         if (start) _ = Task.Run(Work, CancellationToken.None);
         return pending.Completion.Task;
     }
