@@ -33,7 +33,7 @@ public sealed class Storing_versions_of_one_record_at_once : IAsyncLifetime
     public async Task DisposeAsync() => await dataSource.DisposeAsync();
 
     [Fact]
-    public async Task Twelve_contents_of_one_record_stored_concurrently_become_twelve_versions()
+    public async Task Twelve_contents_of_one_record_stored_concurrently_become_twelve_versions_the_last_one_latest()
     {
         var real = SourceFiles.Read([Path.Combine(RepoRoot.Path, "data", "ctgov-v2-json", "studies.jsonl.gz")])
             .First(r => { try { TrialRecordParser.Parse(r); return true; } catch (TrialValidationException) { return false; } });
@@ -56,5 +56,8 @@ public sealed class Storing_versions_of_one_record_at_once : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 12), results.Select(r => r.Version).Order());
         await using var connection = await dataSource.OpenConnectionAsync();
         Assert.Equal(12, await connection.ExecuteScalarAsync<long>("select count(*) from trials where source_record_id = @Id", new { Id = real.RecordId }));
+        // Each insert retires the versions its statement sees; the renumbered ones see the winners, so one stays latest.
+        var latest = (await connection.QueryAsync<int>("select version from trials where source_record_id = @Id and is_latest", new { Id = real.RecordId })).ToList();
+        Assert.Equal(new[] { 12 }, latest);
     }
 }
