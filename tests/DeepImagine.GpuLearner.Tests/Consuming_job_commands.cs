@@ -11,6 +11,7 @@ using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using DeepImagine.Tests;
 
 namespace DeepImagine.GpuLearner.Tests;
 
@@ -20,8 +21,7 @@ namespace DeepImagine.GpuLearner.Tests;
 /// </summary>
 public sealed class Consuming_job_commands : IAsyncLifetime
 {
-    private static readonly string ConnectionString = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_CONNECTION")
-        ?? "Host=127.0.0.1;Port=5432;Database=deepimagine_test;Username=deepimagine;Password=deepimagine";
+    private static readonly string ConnectionString = TestDatabase.ConnectionString;
 
     private readonly FakeDatasets _datasets = new();
     private TinyStore _store = null!;

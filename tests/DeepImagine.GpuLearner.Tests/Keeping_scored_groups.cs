@@ -4,6 +4,7 @@ using DeepImagine.GpuLearner.Grpo;
 using DeepImagine.GpuLearner.Jobs;
 using DeepImagine.Persistence;
 using Npgsql;
+using DeepImagine.Tests;
 
 namespace DeepImagine.GpuLearner.Tests;
 
@@ -13,8 +14,7 @@ namespace DeepImagine.GpuLearner.Tests;
 /// </summary>
 public sealed class Keeping_scored_groups : IAsyncLifetime
 {
-    private static readonly string ConnectionString = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_CONNECTION")
-        ?? "Host=127.0.0.1;Port=5432;Database=deepimagine_test;Username=deepimagine;Password=deepimagine";
+    private static readonly string ConnectionString = TestDatabase.ConnectionString;
 
     private NpgsqlDataSource _dataSource = null!;
     private readonly Guid _jobId = Guid.NewGuid();

@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using DeepImagine.Tests;
 
 namespace DeepImagine.IntegrationTests;
 
@@ -26,8 +27,7 @@ namespace DeepImagine.IntegrationTests;
 /// </summary>
 public sealed class LiveServices : IAsyncLifetime
 {
-    public static readonly string ConnectionString = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_CONNECTION")
-        ?? "Host=127.0.0.1;Port=5432;Database=deepimagine_test;Username=deepimagine;Password=deepimagine";
+    public static readonly string ConnectionString = TestDatabase.ConnectionString;
     public static readonly string VirtualHost = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_RABBIT_VHOST") ?? "deepimagine-test";
 
     private WebApplicationFactory<pairminer::Program>? _pairMiner;

@@ -17,8 +17,7 @@ public sealed class Storing_versions_of_one_record_at_once : IAsyncLifetime
 {
     private const string Schema = "pair_miner_versions_race";
 
-    private static readonly string ConnectionString = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_CONNECTION")
-        ?? "Host=127.0.0.1;Port=5432;Database=deepimagine_test;Username=deepimagine;Password=deepimagine";
+    private static readonly string ConnectionString = TestDatabase.ConnectionString;
 
     private NpgsqlDataSource dataSource = null!;
 

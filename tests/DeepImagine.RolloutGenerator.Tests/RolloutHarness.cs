@@ -5,6 +5,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using DeepImagine.Tests;
 
 namespace DeepImagine.RolloutGenerator.Tests;
 
@@ -15,8 +16,7 @@ namespace DeepImagine.RolloutGenerator.Tests;
 /// </summary>
 public sealed class RolloutHarness : IAsyncDisposable
 {
-    public static readonly string ConnectionString = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_CONNECTION")
-        ?? "Host=127.0.0.1;Port=5432;Database=deepimagine_test;Username=deepimagine;Password=deepimagine";
+    public static readonly string ConnectionString = TestDatabase.ConnectionString;
 
     private static readonly Lazy<bool> Migrated = new(() =>
     {

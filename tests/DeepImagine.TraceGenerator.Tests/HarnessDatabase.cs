@@ -19,6 +19,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using DeepImagine.Tests;
 
 namespace DeepImagine.TraceGenerator.Tests;
 
@@ -30,8 +31,7 @@ public sealed class HarnessDatabase : IAsyncLifetime
 {
     public const string Schema = "trace_generator_harness";
 
-    public static readonly string ConnectionString = Environment.GetEnvironmentVariable("DEEPIMAGINE_TEST_CONNECTION")
-        ?? "Host=127.0.0.1;Port=5432;Database=deepimagine_test;Username=deepimagine;Password=deepimagine";
+    public static readonly string ConnectionString = TestDatabase.ConnectionString;
 
     public IConfiguration Configuration { get; } = new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?> { [$"ConnectionStrings:{ServiceSchema.ConnectionStringName}"] = ConnectionString })
