@@ -1,5 +1,6 @@
 using DeepImagine.Contracts.V1;
 using DeepImagine.GpuLearner.Jobs;
+using DeepImagine.GpuLearner.Training;
 
 namespace DeepImagine.GpuLearner.Tests;
 
@@ -38,13 +39,33 @@ public sealed class Validating_jobs : IDisposable
     {
         var settings = JobSettings.Parse("sft", null);
 
-        Assert.Equal(100, settings.Steps);
-        Assert.Equal(1, settings.DirectionLossWeight);
+        Assert.Equal(600, settings.Steps);
+        Assert.Equal(600, settings.EvalEvery);
+        Assert.Equal(5, settings.DirectionLossWeight);
         Assert.Equal(400, settings.EvalExamples);
         Assert.Equal(50, settings.EvalFreeExamples);
         Assert.False(settings.WithTrace);
         Assert.Equal(0.01, settings.LearningRate);
         Assert.Equal(100, JobSettings.Parse("grpo", null).EvalExamples);
+        var pretrain = JobSettings.Parse("pretrain", null);
+        Assert.Equal(2000, pretrain.Steps);
+        Assert.Equal(0.005, pretrain.LearningRate);
+    }
+
+    [Fact]
+    public void Stops_an_operator_after_one_pass_over_a_small_train_split()
+    {
+        var settings = JobSettings.Parse("sft", null);
+
+        var outcome = TrainingExecutor.WithinEpochs(settings, trainRows: 1464);
+        var dose = TrainingExecutor.WithinEpochs(settings, trainRows: 4906);
+        var twice = TrainingExecutor.WithinEpochs(JobSettings.Parse("sft", new Dictionary<string, string> { ["max_epochs"] = "2" }), trainRows: 1464);
+
+        Assert.Equal((183, 183), (outcome.Steps, outcome.EvalEvery));
+        Assert.Equal(600, dose.Steps);
+        Assert.Same(settings, dose);
+        Assert.Equal(366, twice.Steps);
+        Assert.Equal(11, TrainingExecutor.WithinEpochs(settings, trainRows: 3).Steps);
     }
 
     [Theory]
@@ -56,7 +77,7 @@ public sealed class Validating_jobs : IDisposable
     [InlineData("learning_rate", "2", "hyperParameters.learning_rate")]
     [InlineData("learnig_rate", "0.1", "hyperParameters.learnig_rate")]
     [InlineData("vocab_size", "4096", "hyperParameters.vocab_size")]
-    [InlineData("warmup_steps", "500", "hyperParameters.warmup_steps")]
+    [InlineData("warmup_steps", "600", "hyperParameters.warmup_steps")]
     public void Refuses_a_bad_hyper_parameter_naming_it(string name, string value, string field)
     {
         var error = Assert.Throws<JobValidationException>(() => JobSettings.Parse("sft", new Dictionary<string, string> { [name] = value }));

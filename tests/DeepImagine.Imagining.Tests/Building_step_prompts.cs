@@ -39,6 +39,27 @@ public class Building_step_prompts
         Assert.Contains("- Time frame: Baseline and Week 12", prompt.User, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(50, 150, "3 times the current dose (a higher dose)")]
+    [InlineData(150, 50, "0.333 times the current dose (a lower dose)")]
+    [InlineData(0, 50, "from no active dose to an active dose (a higher dose)")]
+    [InlineData(50, 0, "from an active dose to no active dose (a lower dose)")]
+    [InlineData(50, 50, "the same amount (another form or schedule)")]
+    public void A_dose_step_says_which_way_and_how_far_the_dose_moves(double from, double to, string words)
+    {
+        var user = StepFormat.BuildPrompt(Udenafil50, new Perturbation(Factors.Dose, "udenafil a", "udenafil b") { Dose = new DoseChange(from, to) }).User;
+
+        Assert.Contains($"- To: udenafil b\n- Dose change: {words}\nHow does the result change?", user, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dose_step_without_known_amounts_has_no_dose_change_line()
+    {
+        var user = StepFormat.BuildPrompt(Udenafil50, new Perturbation(Factors.Dose, "udenafil low dose", "udenafil high dose")).User;
+
+        Assert.DoesNotContain("Dose change", user, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_state_with_a_comparator_states_the_direction_and_significance_of_the_difference()
     {

@@ -35,7 +35,7 @@ public class Taking_steps_from_evidence_questions
         var prompt = step.Prompt;
 
         Assert.Equal(StepFormat.TemplateVersion, prompt.TemplateVersion);
-        Assert.Equal(2, StepFormat.TemplateVersion);
+        Assert.Equal(3, StepFormat.TemplateVersion);
         Assert.Equal(StepFormat.SystemText, prompt.System);
         Assert.Contains("- Outcome measure: sputum volume\n", prompt.User, StringComparison.Ordinal);
         Assert.Contains("  - Arm value: not given\n", prompt.User, StringComparison.Ordinal);

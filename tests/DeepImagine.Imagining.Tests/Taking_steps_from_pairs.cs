@@ -17,15 +17,16 @@ public class Taking_steps_from_pairs
         Assert.Equal(2, steps.Count);
         var (up, down) = (steps[0], steps[1]);
         Assert.Equal("A->B", up.Orientation);
-        Assert.Equal(new Perturbation(Factors.Dose, "Udenafil 50 mg", "Udenafil 150mg"), up.Perturbation);
+        Assert.Equal(new Perturbation(Factors.Dose, "Udenafil 50 mg", "Udenafil 150mg") { Dose = new DoseChange(50, 150) }, up.Perturbation);
         Assert.Equal("4.85", up.State.Arm.ValueText);
         Assert.Equal(ImaginedResult.Of(ResultDirection.Higher, Math.Round(Math.Log(7.76 / 4.85), 3), pair.Direction.Significant), up.Observed);
         Assert.Equal("B->A", down.Orientation);
-        Assert.Equal(new Perturbation(Factors.Dose, "Udenafil 150mg", "Udenafil 50 mg"), down.Perturbation);
+        Assert.Equal(new Perturbation(Factors.Dose, "Udenafil 150mg", "Udenafil 50 mg") { Dose = new DoseChange(150, 50) }, down.Perturbation);
         Assert.Equal("7.76", down.State.Arm.ValueText);
         Assert.Equal(ResultDirection.Lower, down.Observed.Direction);
         Assert.Equal(-up.Observed.LogRatio, down.Observed.LogRatio);
-        Assert.Contains("- From: Udenafil 50 mg\n- To: Udenafil 150mg", up.Prompt.User, StringComparison.Ordinal);
+        Assert.Contains("- From: Udenafil 50 mg\n- To: Udenafil 150mg\n- Dose change: 3 times the current dose (a higher dose)\n", up.Prompt.User, StringComparison.Ordinal);
+        Assert.Contains("- Dose change: 0.333 times the current dose (a lower dose)\n", down.Prompt.User, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -108,6 +109,21 @@ public class Taking_steps_from_pairs
         Assert.Contains("(Year 1)", step.Perturbation.From, StringComparison.Ordinal);
         Assert.Contains("(Year 2)", step.Perturbation.To, StringComparison.Ordinal);
         Assert.Equal(Math.Round(Math.Log(68.4 / 72.2), 3), step.Observed.LogRatio);
+    }
+
+    [Fact]
+    public void A_dose_change_counts_a_placebo_side_as_no_active_dose_and_needs_one_unit()
+    {
+        var drug = Side("A", 5);
+        var placebo = Side("B", 4) with { Interventions = [], Dose = null };
+        var grams = Side("B", 4) with { Dose = new Dose(1, "g", null, null, "1 g") };
+        var unstated = Side("B", 4) with { Dose = new Dose(null, null, "QD", null, "once daily") };
+
+        Assert.Equal(new DoseChange(10, 0), PairSteps.DoseChangeOf(Factors.Dose, drug, placebo));
+        Assert.Equal(new DoseChange(0, 10), PairSteps.DoseChangeOf(Factors.Dose, placebo, drug));
+        Assert.Null(PairSteps.DoseChangeOf(Factors.Dose, drug, grams));
+        Assert.Null(PairSteps.DoseChangeOf(Factors.Dose, drug, unstated));
+        Assert.Null(PairSteps.DoseChangeOf(Factors.Arm, drug, placebo));
     }
 
     private static PairSide Side(string arm, double value, int? n = 50) => new()

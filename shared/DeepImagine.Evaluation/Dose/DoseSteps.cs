@@ -29,6 +29,6 @@ public static class DoseSteps
             return null;
         }
         why = null;
-        return StepFormat.BuildPrompt(PairSteps.State(anchor, trial), new Perturbation(Factors.Dose, from, to));
+        return StepFormat.BuildPrompt(PairSteps.State(anchor, trial), new Perturbation(Factors.Dose, from, to) { Dose = PairSteps.DoseChangeOf(Factors.Dose, anchor, changed) });
     }
 }

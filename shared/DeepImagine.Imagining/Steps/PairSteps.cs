@@ -67,7 +67,23 @@ public static class PairSteps
             _ => ResultDirection.Same,
         };
         var observed = ImaginedResult.Of(direction, LogRatio(from, to), pair.Direction.Significant);
-        return new PairStep(pair, reversed, from, to, fromTrial, toTrial, State(from, fromTrial), new Perturbation(factor, fromText, toText), observed);
+        return new PairStep(pair, reversed, from, to, fromTrial, toTrial, State(from, fromTrial), new Perturbation(factor, fromText, toText) { Dose = DoseChangeOf(factor, from, to) }, observed);
+    }
+
+    /// <summary>
+    /// The amounts of a dose step (0 for a side without active intervention, as <see cref="Describe"/> calls it placebo),
+    /// or null: another factor, an amount not stated, or two different units.
+    /// </summary>
+    public static DoseChange? DoseChangeOf(string factor, PairSide from, PairSide to)
+    {
+        if (factor != Factors.Dose) return null;
+        var (a, b) = (Amount(from), Amount(to));
+        if (a is null || b is null) return null;
+        var (unitA, unitB) = (from.Interventions.Count == 0 ? null : from.Dose?.Unit, to.Interventions.Count == 0 ? null : to.Dose?.Unit);
+        if (unitA is not null && unitB is not null && !string.Equals(unitA.Trim(), unitB.Trim(), StringComparison.OrdinalIgnoreCase)) return null;
+        return new DoseChange(a.Value, b.Value);
+
+        static double? Amount(PairSide side) => side.Interventions.Count == 0 ? 0 : side.Dose?.Amount is { } x && double.IsFinite(x) && x >= 0 ? x : null;
     }
 
     /// <summary>The state of one side alone: its arm, value, spread and N on its endpoint.</summary>

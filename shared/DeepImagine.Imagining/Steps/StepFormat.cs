@@ -14,8 +14,10 @@ public static class StepFormat
     /// Version of the prompt and answer wording; stored with every example and model so they cannot drift apart.
     /// 2: a current value may be "not given" (a question whose state is unknown, such as Evidence Inference's), and the
     /// system text says how to answer then.
+    /// 3: a dose step states its dose change ("4 times the current dose (a higher dose)", "from an active dose to no
+    /// active dose") where both amounts are known in one unit.
     /// </summary>
-    public const int TemplateVersion = 2;
+    public const int TemplateVersion = 3;
 
     /// <summary>How an arm's value is written when the state does not give it.</summary>
     public const string ValueNotGiven = "not given";
@@ -62,6 +64,7 @@ public static class StepFormat
         text.Append("Change (").Append(perturbation.Factor).Append(")\n");
         text.Append("- From: ").Append(perturbation.From).Append('\n');
         text.Append("- To: ").Append(perturbation.To).Append('\n');
+        if (perturbation.Dose is { } dose) Line(text, "Dose change", dose.Describe());
         text.Append("How does the result change?");
         return new StepPrompt(SystemText, text.ToString(), TemplateVersion);
     }

@@ -57,7 +57,30 @@ public sealed record ResultState
 }
 
 /// <summary>Exactly one changed factor (<see cref="Pairs.Factors"/>: dose, arm, outcome, population, geography, design), from → to.</summary>
-public sealed record Perturbation(string Factor, string From, string To);
+public sealed record Perturbation(string Factor, string From, string To)
+{
+    /// <summary>A dose step's amounts, where both sides state one in the same unit (null otherwise, and for other factors).</summary>
+    public DoseChange? Dose { get; init; }
+}
+
+/// <summary>
+/// The amounts of a dose step in one unit, 0 for no active dose (placebo). The prompt states which way the dose moves
+/// and by how much, so a small model need not compare the numbers inside two dose texts itself.
+/// </summary>
+public sealed record DoseChange(double From, double To)
+{
+    public string Describe() => (From, To) switch
+    {
+        (0, 0) => "no active dose on either side",
+        (0, _) => "from no active dose to an active dose (a higher dose)",
+        (_, 0) => "from an active dose to no active dose (a lower dose)",
+        _ when To > From => $"{Ratio} times the current dose (a higher dose)",
+        _ when To < From => $"{Ratio} times the current dose (a lower dose)",
+        _ => "the same amount (another form or schedule)",
+    };
+
+    private string Ratio => (To / From).ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
+}
 
 /// <summary>The chat prompt of one step: system and user text, and the template version that built them.</summary>
 public sealed record StepPrompt(string System, string User, int TemplateVersion);

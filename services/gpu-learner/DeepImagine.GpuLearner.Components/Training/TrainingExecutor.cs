@@ -168,6 +168,10 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
         if (train.Count == 0)
             throw new JobValidationException("hyperParameters.max_seq_len", $"every train example is longer than {settings.MaxSequenceLength} tokens; raise max_seq_len");
         logger.LogInformation("job {JobId}: {Kept} of {Total} train examples fit in {MaxSequenceLength} tokens", job.JobId, train.Count, trainExamples.Count, settings.MaxSequenceLength);
+        var requestedSteps = settings.Steps;
+        settings = WithinEpochs(settings, train.Count);
+        if (settings.Steps < requestedSteps)
+            logger.LogInformation("job {JobId}: {Steps} steps instead of {Requested}: max_epochs {Epochs} over {Rows} train rows", job.JobId, settings.Steps, requestedSteps, settings.MaxEpochs, train.Count);
         var eval = evalSubset.Select(e => DirectionEvaluator.ToSftExample(e, settings.WithTrace)).ToList();
         var maxNewTokens = DirectionEvaluator.AnswerBudget(settings, tokenizer, evalSubset);
         using var trainer = new SftTrainer(model, tokenizer, Options(settings, packing: false));
@@ -308,6 +312,18 @@ public sealed class TrainingExecutor(ModelStore store, IDatasetSource datasets, 
     {
         trainer.Resume(checkpoint);
         logger.LogInformation("job {JobId} resumes at step {Step} from its checkpoint", job.JobId, trainer.Step);
+    }
+
+    /// <summary>
+    /// The steps an sft job runs: <c>steps</c>, or fewer where that many would pass over the train rows more than
+    /// <c>max_epochs</c> times. The same data gives the same count, so a resumed job keeps its schedule.
+    /// </summary>
+    internal static JobSettings WithinEpochs(JobSettings settings, int trainRows)
+    {
+        var rowsPerStep = (double)settings.BatchSize * settings.GradientAccumulation;
+        var steps = (int)Math.Min(settings.Steps, Math.Ceiling(settings.MaxEpochs * trainRows / rowsPerStep));
+        steps = Math.Max(steps, settings.WarmupSteps + 1);
+        return steps >= settings.Steps ? settings : settings with { Steps = steps, EvalEvery = Math.Min(settings.EvalEvery, steps) };
     }
 
     private static SftOptions Options(JobSettings settings, bool packing) => new()

@@ -39,7 +39,7 @@ public static class PathPlanner
             else if (string.Equals(from.Trim(), to.Trim(), StringComparison.Ordinal))
                 skipped.Add(new SkippedFactor(factor, $"both sides read the same ({from})"));
             else
-                steps.Add(new Perturbation(factor, from, to));
+                steps.Add(new Perturbation(factor, from, to) { Dose = PairSteps.DoseChangeOf(factor, anchor.Side, target.Side) });
         }
         return new AnchorPath(steps, skipped);
     }
