@@ -62,7 +62,7 @@ public sealed class Consuming_job_commands : IAsyncLifetime
 
     private static SubmitTrainingJob Job(string key, Dictionary<string, string>? hyper = null, string factor = "dose") =>
         new(Guid.NewGuid(), key, JobKinds.Sft, TinyStore.BaseName, FakeDatasets.DatasetId, factor,
-            hyper ?? new Dictionary<string, string> { ["steps"] = "8", ["batch_size"] = "4", ["warmup_steps"] = "1", ["checkpoint_every"] = "4",
+            hyper ?? new Dictionary<string, string> { ["max_epochs"] = "1000", ["steps"] = "8", ["batch_size"] = "4", ["warmup_steps"] = "1", ["checkpoint_every"] = "4",
                 ["eval_every"] = "8", ["eval_examples"] = "4", ["eval_max_new_tokens"] = "16", ["max_seq_len"] = "128" },
             DateTimeOffset.UtcNow);
 
@@ -168,7 +168,7 @@ public sealed class Consuming_job_commands : IAsyncLifetime
     [Fact]
     public async Task Cancelling_a_running_job_stops_it_and_keeps_its_last_checkpoint()
     {
-        var job = Job(Key(), new Dictionary<string, string> { ["steps"] = "2000", ["batch_size"] = "2", ["checkpoint_every"] = "2", ["eval_every"] = "1000", ["max_seq_len"] = "96" });
+        var job = Job(Key(), new Dictionary<string, string> { ["max_epochs"] = "1000", ["steps"] = "2000", ["batch_size"] = "2", ["checkpoint_every"] = "2", ["eval_every"] = "1000", ["max_seq_len"] = "96" });
         await _harness.Bus.Publish(job);
         await ConsumedAsync(job.JobId);
 

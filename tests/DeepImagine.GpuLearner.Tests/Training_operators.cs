@@ -42,7 +42,7 @@ public sealed class Training_operators : IDisposable
 
     private static readonly Dictionary<string, string> SmallSft = new()
     {
-        ["steps"] = "12", ["batch_size"] = "4", ["warmup_steps"] = "2", ["learning_rate"] = "0.01", ["checkpoint_every"] = "4",
+        ["max_epochs"] = "1000", ["steps"] = "12", ["batch_size"] = "4", ["warmup_steps"] = "2", ["learning_rate"] = "0.01", ["checkpoint_every"] = "4",
         ["eval_every"] = "12", ["eval_examples"] = "6", ["eval_max_new_tokens"] = "24", ["max_seq_len"] = "128",
         // Two of the six answered freely, the rest read after an empty trace; the direction word weighted in the loss.
         ["eval_free_examples"] = "2", ["direction_loss_weight"] = "5",

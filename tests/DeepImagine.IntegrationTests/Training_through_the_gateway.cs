@@ -18,7 +18,7 @@ public class Training_through_the_gateway(LearnerProcess learner)
     [Fact]
     public async Task A_job_submitted_through_the_gateway_runs_to_a_published_checkpoint()
     {
-        var request = TinySft("dose", new() { ["steps"] = "8", ["batch_size"] = "4", ["warmup_steps"] = "1", ["checkpoint_every"] = "4",
+        var request = TinySft("dose", new() { ["max_epochs"] = "1000", ["steps"] = "8", ["batch_size"] = "4", ["warmup_steps"] = "1", ["checkpoint_every"] = "4",
             ["eval_every"] = "8", ["eval_examples"] = "4", ["eval_max_new_tokens"] = "16", ["max_seq_len"] = "128" });
 
         var response = await learner.GatewayClient.SendAsync(LearnerProcess.Submit(request));
@@ -82,7 +82,7 @@ public class Training_through_the_gateway(LearnerProcess learner)
     [Fact]
     public async Task A_learner_killed_mid_job_resumes_from_its_last_checkpoint_on_restart()
     {
-        var request = TinySft("population", new() { ["steps"] = "400", ["batch_size"] = "2", ["warmup_steps"] = "2", ["checkpoint_every"] = "10",
+        var request = TinySft("population", new() { ["max_epochs"] = "1000", ["steps"] = "400", ["batch_size"] = "2", ["warmup_steps"] = "2", ["checkpoint_every"] = "10",
             ["eval_every"] = "400", ["eval_examples"] = "4", ["eval_max_new_tokens"] = "16", ["max_seq_len"] = "128" });
         var response = await learner.LearnerClient.SendAsync(LearnerProcess.Submit(request));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

@@ -76,7 +76,9 @@ public sealed class JobRunner(JobRepository jobs, TrainingExecutor executor, IBu
             var outcome = await Task.Run(() => executor.RunAsync(job, settings, sink, cancel.Token), CancellationToken.None);
             var manifest = outcome.Version.Manifest;
             await jobs.RegisterVersionAsync(outcome.Version, CancellationToken.None);
-            await jobs.UpdateProgressAsync(job.JobId, settings.Steps, sink.LastLoss, 0, outcome.Metrics, CancellationToken.None);
+            // An sft job may stop before its steps setting (max_epochs); its metrics say how many it ran.
+            var ran = outcome.Metrics.TryGetValue("steps", out var steps) ? (int)steps : settings.Steps;
+            await jobs.UpdateProgressAsync(job.JobId, ran, sink.LastLoss, 0, outcome.Metrics, CancellationToken.None);
             await bus.Publish(new CheckpointPublished(job.JobId, manifest.Name, manifest.Version, manifest.ParentModel, manifest.ParentVersion, manifest.Kind,
                 outcome.Version.RelativePath, manifest.Sha256, outcome.Metrics, DateTimeOffset.UtcNow), CancellationToken.None);
             await FinishAsync(job, JobStatus.Completed, null, outcome, CancellationToken.None);
