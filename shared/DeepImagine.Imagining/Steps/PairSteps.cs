@@ -72,7 +72,8 @@ public static class PairSteps
 
     /// <summary>
     /// The amounts of a dose step (0 for a side without active intervention, as <see cref="Describe"/> calls it placebo),
-    /// or null: another factor, an amount not stated, or two different units.
+    /// or null: another factor, an amount not stated, or two different stated units (no units are converted; a side
+    /// that states none, as clinDR's doses, is read in the other's).
     /// </summary>
     public static DoseChange? DoseChangeOf(string factor, PairSide from, PairSide to)
     {
