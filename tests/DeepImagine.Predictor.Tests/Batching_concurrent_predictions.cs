@@ -17,6 +17,27 @@ public sealed class Batching_concurrent_predictions
     private static PredictionEngine Engine(OperatorRegistry registry) =>
         new(new InMemoryAnchorSource(Knowledge.Anchors()), registry, new PredictorOptions { BaseModel = TinyOperators.BaseName, MaxNewTokens = 10 });
 
+    private static async Task<List<QuestionPrediction>> OneByOneAsync(OperatorRegistry registry)
+    {
+        var predictions = new List<QuestionPrediction>();
+        foreach (var target in Targets) predictions.Add(await Engine(registry).PredictAsync(target, 1, CancellationToken.None));
+        return predictions;
+    }
+
+    /// <summary>Every target at once: the scheduler is held until all of them wait, so their steps can share batches.</summary>
+    private static async Task<QuestionPrediction[]> AllAtOnceAsync(OperatorRegistry registry)
+    {
+        await registry.AcquireAsync(CancellationToken.None).ContinueWith(t => t.Result.Dispose()); // load before the clients start
+        Task<QuestionPrediction[]> running;
+        using (registry.Steps.Hold())
+        {
+            running = Task.WhenAll(Targets.Select(t => Task.Run(() => Engine(registry).PredictAsync(t, 1, CancellationToken.None))));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (registry.Steps.Waiting < Targets.Length && !running.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(10);
+        }
+        return await running;
+    }
+
     [Fact]
     public async Task Give_the_answers_of_running_one_by_one_in_fewer_batches()
     {
@@ -24,17 +45,8 @@ public sealed class Batching_concurrent_predictions
         using var alone = new OperatorRegistry(store.Store, TinyOperators.BaseName);
         using var together = new OperatorRegistry(store.Store, TinyOperators.BaseName);
 
-        var oneByOne = new List<QuestionPrediction>();
-        foreach (var target in Targets) oneByOne.Add(await Engine(alone).PredictAsync(target, 1, CancellationToken.None));
-        await together.AcquireAsync(CancellationToken.None).ContinueWith(t => t.Result.Dispose()); // load before the clients start
-        Task<QuestionPrediction[]> running;
-        using (together.Steps.Hold())
-        {
-            running = Task.WhenAll(Targets.Select(t => Task.Run(() => Engine(together).PredictAsync(t, 1, CancellationToken.None))));
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (together.Steps.Waiting < Targets.Length && !running.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(10);
-        }
-        var concurrent = await running;
+        var oneByOne = await OneByOneAsync(alone);
+        var concurrent = await AllAtOnceAsync(together);
 
         for (var i = 0; i < Targets.Length; i++)
         {
@@ -67,18 +79,9 @@ public sealed class Batching_concurrent_predictions
         using var two = new OperatorRegistry(store.Store, TinyOperators.BaseName, maxBatchRows: 2, inferenceWorkers: 2);
         Assert.Equal(2, two.Steps.Workers);
 
-        var sequential = new List<QuestionPrediction>();
-        foreach (var target in Targets) sequential.Add(await Engine(one).PredictAsync(target, 1, CancellationToken.None));
+        var sequential = await OneByOneAsync(one);
         // Small batches and every target at once: several batches are in flight, on two threads sharing one model.
-        await two.AcquireAsync(CancellationToken.None).ContinueWith(t => t.Result.Dispose());
-        Task<QuestionPrediction[]> running;
-        using (two.Steps.Hold())
-        {
-            running = Task.WhenAll(Targets.Select(t => Task.Run(() => Engine(two).PredictAsync(t, 1, CancellationToken.None))));
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (two.Steps.Waiting < Targets.Length && !running.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(10);
-        }
-        var concurrent = await running;
+        var concurrent = await AllAtOnceAsync(two);
         Assert.Equal(2, two.Steps.PeakRunning);
         Assert.Equal(1, one.Steps.PeakRunning);
 
